@@ -1,0 +1,42 @@
+# Two entry points for a fresh machine (Python 3.11 + the package registries):
+#   make corpus   set up .venv, then ingest -> validate -> build -> load the release back
+#   make test     set up .venv and .venv-ls, then check generated files, validate the data,
+#                 check the release is a fresh build, and run the test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+LS_VENV := .venv-ls
+UV_VERSION := 0.13.9
+
+.PHONY: install ls-install corpus test check clean
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $@
+
+install: $(BIN)/.installed
+
+# Label Studio pins its own pyarrow and SDK, so its server lives in a virtualenv of its own.
+$(LS_VENV)/.installed: requirements-labelstudio.lock $(BIN)/.installed
+	$(PYTHON) -m venv $(LS_VENV)
+	$(BIN)/uv pip install -q --python $(LS_VENV)/bin/python -r requirements-labelstudio.lock
+	touch $@
+
+ls-install: $(LS_VENV)/.installed
+
+corpus: install
+	$(BIN)/claimcorpus pipeline
+
+check: install
+	$(BIN)/claimcorpus generate --check
+	$(BIN)/claimcorpus validate
+	$(BIN)/claimcorpus build --check
+
+test: install ls-install check
+	CLAIMCORPUS_LS_PYTHON=$(abspath $(LS_VENV))/bin/python $(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) $(LS_VENV) build

@@ -1,0 +1,3 @@
+from claimcorpus.cli import main
+
+main()

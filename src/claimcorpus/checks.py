@@ -1,0 +1,72 @@
+"""Every validation check, with its stable code. docs/checks.md is generated from this table.
+
+Levels run cheapest first: 1 files parse, 2 JSON Schema, 3 content, 4 corpus (Great Expectations).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    name: str
+    level: int
+    what: str
+    fix: str
+
+
+CHECKS: dict[str, Check] = {c.code: c for c in [
+    Check("E101", "missing-file", 1, "a file the repository needs is not there (manifest, seed, segments, layer.json)",
+          "restore the file or run `claimcorpus ingest`"),
+    Check("E102", "not-utf8", 1, "a file is not valid UTF-8 (the byte offset is given)", "re-encode the file as UTF-8"),
+    Check("E103", "not-json", 1, "a JSONL line is not a JSON object", "write exactly one JSON object per line"),
+    Check("E104", "empty-text", 1, "a document is empty or only whitespace", "put the document text in the file"),
+    Check("E105", "hash-mismatch", 1, "a seed's bytes or canonical text differ from the sha256 in the manifest",
+          "restore the original file from git; seeds are never edited"),
+    Check("E201", "schema", 2, "a record violates its JSON Schema (the JSON path is given)",
+          "correct the field as the schema in schema/ describes"),
+    Check("E202", "unknown-label", 2, "a label, hedge type, claim type or source type is not in its label set",
+          "use one of the labels listed in schema/sentence.schema.json"),
+    Check("E301", "unknown-doc", 3, "a layer or segments file names a document that is not in the manifest",
+          "ingest the document first, or remove the file"),
+    Check("E302", "doc-id", 3, "a record's doc_id differs from the document its file belongs to",
+          "set doc_id to the file name's stem"),
+    Check("E303", "sentence-id", 3, "a sentence id is not '<doc_id>-s<index:04d>'", "rename the id from doc_id and index"),
+    Check("E304", "duplicate-id", 3, "a sentence id occurs twice", "keep one record per sentence"),
+    Check("E305", "sentence-order", 3, "sentences are not numbered 0, 1, 2, ... in text order without overlap",
+          "sort records by start and renumber index"),
+    Check("E306", "sentence-text", 3, "a sentence's text is not its slice document_text[start:end]",
+          "copy text from the document slice, or correct start/end"),
+    Check("E307", "sentence-whitespace", 3, "a sentence begins or ends with whitespace", "trim the sentence and move start/end"),
+    Check("E308", "segments-mismatch", 3, "a layer's sentences differ from annotations/segments (missing, extra or moved)",
+          "start the layer from the segments (`claimcorpus layer init`) and keep its boundaries"),
+    Check("E309", "span-range", 3, "a span's offsets are outside its sentence or start >= end",
+          "offsets are code points into the sentence text, end exclusive"),
+    Check("E310", "span-text", 3, "a span's text is not its slice sentence_text[start:end]",
+          "copy the text from the slice, or correct start/end"),
+    Check("E311", "span-whitespace", 3, "a span begins or ends with whitespace", "trim the span"),
+    Check("E312", "entity-overlap", 3, "two entity spans overlap (entities are flat, as in OntoNotes)",
+          "keep the longer, correct mention and delete the other"),
+    Check("E313", "duplicate-span", 3, "the same span is annotated twice in one layer list", "delete the repeat"),
+    Check("E314", "hedge-scope", 3, "a hedge scope is outside the sentence or does not contain its cue",
+          "make scope_start <= start and end <= scope_end within the sentence"),
+    Check("E315", "claim-source", 3, "a claim's mention source is outside the sentence or its text is not the slice",
+          "point source start/end at the asserting mention in the same sentence"),
+    Check("E316", "flag-hedged", 3, "'hedged' is not equal to 'the sentence has a hedge cue'",
+          "set hedged to true exactly when hedges is non-empty"),
+    Check("E317", "flag-checkworthy", 3, "'checkworthy' is not equal to 'the sentence has a check-worthy claim'",
+          "set checkworthy to true exactly when a claim has checkworthy: true"),
+    Check("E318", "layer-name", 3, "layer.json names another layer than its folder", "set 'layer' to the folder name"),
+]}
+
+
+def check(code: str) -> Check:
+    return CHECKS[code]
+
+
+def table_markdown() -> str:
+    rows = ["| code | name | level | what it finds | fix |", "|---|---|---|---|---|"]
+    rows += [f"| {c.code} | `{c.name}` | {c.level} | {c.what} | {c.fix} |" for c in CHECKS.values()]
+    return "\n".join(rows) + "\n"

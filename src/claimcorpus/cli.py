@@ -1,0 +1,146 @@
+"""The `claimcorpus` command line. Each command is a thin wrapper over a library module."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from claimcorpus.errors import CorpusError
+from claimcorpus.layout import Repo, find_root
+
+app = typer.Typer(help="Build, validate and release the claimcorpus annotated news corpus.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+layer_app = typer.Typer(help="Create annotation layers.", no_args_is_help=True)
+app.add_typer(layer_app, name="layer")
+
+RootOpt = Annotated[Optional[Path], typer.Option("--root", help="Repository root (default: found from the current folder).")]
+
+
+def _repo(root: Path | None) -> Repo:
+    return Repo((root or find_root()).resolve())
+
+
+def fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def segment(path: Path, fmt: Annotated[str, typer.Option("--format", help="jsonl or text")] = "jsonl") -> None:
+    """Split a text file into sentences: one JSON object per sentence, offsets into the canonical text."""
+    from claimcorpus.segment import segment as split
+    from claimcorpus.segment import segmenter_info
+    from claimcorpus.textio import dumps, read_document
+
+    if fmt not in ("jsonl", "text"):
+        fail(f"--format {fmt!r}: unknown format. Fix: use --format jsonl or --format text")
+    text = read_document(path)
+    sentences = split(text)
+    if fmt == "text":
+        sys.stdout.write("".join(s.text + "\n" for s in sentences))
+        return
+    typer.echo(f"# segmenter: {dumps(segmenter_info())}", err=True)
+    sys.stdout.write("".join(dumps(s.as_dict()) + "\n" for s in sentences))
+
+
+@app.command()
+def ingest(
+    path: Path,
+    doc_id: Annotated[Optional[str], typer.Option("--id", help="Document id (default: file stem).")] = None,
+    language: str = "en",
+    title: Optional[str] = None,
+    source: Annotated[Optional[str], typer.Option(help="Publisher or URL, if known.")] = None,
+    date: Annotated[Optional[str], typer.Option(help="Publication date YYYY[-MM[-DD]], if known.")] = None,
+    license: Annotated[Optional[str], typer.Option(help="SPDX licence id, if known.")] = None,
+    root: RootOpt = None,
+) -> None:
+    """Copy a raw document into seeds/ unchanged, add it to the manifest and store its sentence boundaries."""
+    from claimcorpus.documents import ingest as do_ingest
+
+    repo = _repo(root)
+    entry = do_ingest(repo, path, doc_id, language=language, title=title, source_name=source, date=date, license=license)
+    n = sum(1 for _ in open(repo.segments_file(entry["doc_id"]), encoding="utf-8"))
+    typer.echo(f"ingested {entry['doc_id']}: {entry['n_chars']} characters, {n} sentences")
+
+
+@app.command()
+def validate(
+    root: RootOpt = None,
+    max_errors: Annotated[int, typer.Option(help="Print at most this many findings (all are counted).")] = 200,
+) -> None:
+    """Check every file in the repository, cheapest level first; exit 1 on any finding."""
+    from claimcorpus.validate import Validator
+
+    repo = _repo(root)
+    v = Validator(repo)
+    findings = v.run()
+    for f in findings[:max_errors]:
+        typer.echo(str(f))
+    if len(findings) > max_errors:
+        typer.echo(f"... and {len(findings) - max_errors} more")
+    layers = repo.layers()
+    summary = f"{len(v.texts)} documents, {len(layers)} layers, {v.n_records} records"
+    if findings:
+        codes = sorted({f.code for f in findings})
+        fail(f"{len(findings)} findings ({', '.join(codes)}) in {summary}. Fix: see docs/checks.md")
+    typer.echo(f"valid: {summary}")
+
+
+@app.command()
+def checks() -> None:
+    """Print the table of validation checks (Markdown)."""
+    from claimcorpus.checks import table_markdown
+
+    sys.stdout.write(table_markdown())
+
+
+@app.command()
+def generate(
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 if a generated file differs instead of writing.")] = False,
+    root: RootOpt = None,
+) -> None:
+    """Regenerate every file derived from schema/ and the code (docs tables, Label Studio config, README tables)."""
+    from claimcorpus.generate import regenerate
+
+    repo = _repo(root)
+    stale = regenerate(repo, write=not check)
+    for path in stale:
+        typer.echo(f"{'differs' if check else 'wrote'}: {path}")
+    if check and stale:
+        fail(f"{len(stale)} generated files are out of date. Fix: run `claimcorpus generate` and commit")
+
+
+@layer_app.command("init")
+def layer_init(
+    layer: str,
+    kind: Annotated[str, typer.Option(help="gold, annotator or prediction")] = "annotator",
+    annotator: Annotated[str, typer.Option(help="Who annotates this layer.")] = "unknown",
+    guidelines_version: Annotated[Optional[str], typer.Option(help="Version of annotations/GUIDELINES.md used.")] = None,
+    description: str = "",
+    doc: Annotated[Optional[list[str]], typer.Option(help="Document id (repeatable; default: all).")] = None,
+    root: RootOpt = None,
+) -> None:
+    """Start an annotation layer: empty sentence records for the chosen documents."""
+    from claimcorpus.documents import read_manifest
+    from claimcorpus.layers import init_layer
+
+    repo = _repo(root)
+    doc_ids = doc or [e["doc_id"] for e in read_manifest(repo)]
+    written = init_layer(repo, layer, kind, annotator, guidelines_version=guidelines_version,
+                         description=description, doc_ids=doc_ids)
+    typer.echo(json.dumps(written))
+
+
+def main() -> None:
+    try:
+        app()
+    except CorpusError as err:
+        typer.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted; nothing was half-written (writes are atomic)", err=True)
+        sys.exit(130)

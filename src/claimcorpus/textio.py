@@ -1,0 +1,120 @@
+"""Canonical text, JSONL reading and atomic writes.
+
+The canonical text of a document is defined once, here: decode the raw bytes as
+strict UTF-8, drop one leading BOM, turn CRLF and lone CR into LF, change nothing
+else. Every offset in the corpus indexes this text in code points.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from claimcorpus.errors import CorpusError
+
+BOM = "\ufeff"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode_utf8(raw: bytes, where: str) -> str:
+    """Strict UTF-8, with the byte offset of the first bad byte in the error."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(
+            where,
+            f"not valid UTF-8 at byte {exc.start} ({raw[exc.start:exc.start + 4]!r})",
+            "re-encode the file as UTF-8 (e.g. iconv -f cp1252 -t utf-8)",
+        ) from None
+
+
+def canonical_text(raw: bytes, where: str = "<text>") -> str:
+    """Return the canonical text of raw document bytes.
+
+    >>> canonical_text(b"\\xef\\xbb\\xbfA\\r\\nB\\rC\\n")
+    'A\\nB\\nC\\n'
+    """
+    text = decode_utf8(raw, where)
+    if text.startswith(BOM):
+        text = text[1:]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise CorpusError(where, "the text is empty or only whitespace", "give a file that contains the document text")
+    return text
+
+
+def read_bytes(path: Path, where: str | None = None) -> bytes:
+    where = where or str(path)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CorpusError(where, "no such file", "check the path") from None
+    except IsADirectoryError:
+        raise CorpusError(where, "is a directory, not a file", "give the path of a text file") from None
+    except PermissionError:
+        raise CorpusError(where, "permission denied", "make the file readable") from None
+
+
+def read_document(path: Path, where: str | None = None) -> str:
+    """Canonical text of the document file at ``path``."""
+    return canonical_text(read_bytes(path, where), where or str(path))
+
+
+def dumps(record: Any) -> str:
+    """The one JSON serialisation we write: sorted keys, UTF-8, no spaces."""
+    return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def iter_jsonl(path: Path, where: str | None = None) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line_number, parsed)`` for each non-empty line; raise on the first bad line."""
+    where = where or str(path)
+    text = decode_utf8(read_bytes(path, where), where)
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield lineno, json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CorpusError(f"{where}:{lineno}", f"not JSON ({exc.msg} at column {exc.colno})",
+                              "write one JSON object per line") from None
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path, mode: str = "w") -> Iterator[Any]:
+    """Write to a temp file beside ``path`` and rename it into place only on success."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        kwargs = {"encoding": "utf-8", "newline": "\n"} if "b" not in mode else {}
+        with os.fdopen(fd, mode, **kwargs) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    with atomic_writer(path) as fh:
+        fh.write(text)
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    with atomic_writer(path, "wb") as fh:
+        fh.write(data)
+
+
+def write_jsonl(path: Path, records: list[Any]) -> None:
+    write_text(path, "".join(dumps(r) + "\n" for r in records))
