@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from claimcorpus.cli_ls import ls_app
 from claimcorpus.errors import CorpusError
 from claimcorpus.layout import Repo, find_root
 
@@ -16,6 +17,7 @@ app = typer.Typer(help="Build, validate and release the claimcorpus annotated ne
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 layer_app = typer.Typer(help="Create annotation layers.", no_args_is_help=True)
 app.add_typer(layer_app, name="layer")
+app.add_typer(ls_app, name="ls")
 
 RootOpt = Annotated[Optional[Path], typer.Option("--root", help="Repository root (default: found from the current folder).")]
 
@@ -56,13 +58,15 @@ def ingest(
     source: Annotated[Optional[str], typer.Option(help="Publisher or URL, if known.")] = None,
     date: Annotated[Optional[str], typer.Option(help="Publication date YYYY[-MM[-DD]], if known.")] = None,
     license: Annotated[Optional[str], typer.Option(help="SPDX licence id, if known.")] = None,
+    split: Annotated[str, typer.Option(help="Split of the release the document goes to (train, validation, test).")] = "train",
     root: RootOpt = None,
 ) -> None:
     """Copy a raw document into seeds/ unchanged, add it to the manifest and store its sentence boundaries."""
     from claimcorpus.documents import ingest as do_ingest
 
     repo = _repo(root)
-    entry = do_ingest(repo, path, doc_id, language=language, title=title, source_name=source, date=date, license=license)
+    entry = do_ingest(repo, path, doc_id, language=language, title=title, source_name=source, date=date,
+                      license=license, split=split)
     n = sum(1 for _ in open(repo.segments_file(entry["doc_id"]), encoding="utf-8"))
     typer.echo(f"ingested {entry['doc_id']}: {entry['n_chars']} characters, {n} sentences")
 
@@ -133,6 +137,110 @@ def layer_init(
     written = init_layer(repo, layer, kind, annotator, guidelines_version=guidelines_version,
                          description=description, doc_ids=doc_ids)
     typer.echo(json.dumps(written))
+
+
+@app.command()
+def agreement(
+    layer_a: str,
+    layer_b: str,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON (sorted keys).")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown tables (for the dataset card).")] = False,
+    root: RootOpt = None,
+) -> None:
+    """Agreement of LAYER_B against LAYER_A: span P/R/F1, Cohen's kappa, Krippendorff's alpha."""
+    from claimcorpus.agreement import agreement as compute
+    from claimcorpus.agreement import agreement_markdown, agreement_tables, all_notes, report_json
+
+    report = compute(_repo(root), layer_a, layer_b)
+    if as_json or markdown:
+        sys.stdout.write(report_json(report) if as_json else agreement_markdown(report))
+        return
+    from rich.console import Console
+
+    console = Console()
+    for table in agreement_tables(report):
+        console.print(table)
+    for note in all_notes(report):
+        console.print(f"note: {note}", markup=False)
+
+
+def _gate(repo: Repo):
+    """The Great Expectations gate as the build calls it; Data Docs go to build/data_docs/."""
+    from claimcorpus.gx_suite import run_gate
+
+    def gate(rows: dict) -> list:
+        import pandas as pd
+
+        result = run_gate({name: pd.DataFrame(r) for name, r in rows.items()}, repo.root / "build" / "data_docs")
+        if result.docs_path:
+            typer.echo(f"Great Expectations Data Docs: {result.docs_path}", err=True)
+        return result.findings
+
+    return gate
+
+
+@app.command()
+def build(
+    check: Annotated[bool, typer.Option("--check", help="Rebuild into a temp folder; exit 1 if corpus/ differs.")] = False,
+    root: RootOpt = None,
+) -> None:
+    """Build corpus/ (parquet configs, dataset card, checksums) from seeds/ and annotations/gold/."""
+    from rich.progress import Progress
+
+    from claimcorpus import build as release
+    from claimcorpus.validate import Validator
+
+    repo = _repo(root)
+    findings = Validator(repo).run()
+    if findings:
+        for f in findings[:50]:
+            typer.echo(str(f))
+        fail(f"{len(findings)} validation findings; the release was not written. Fix: run `claimcorpus validate`")
+    try:
+        if check:
+            differ = release.check(repo, _gate(repo))
+            if differ:
+                for path in differ:
+                    typer.echo(f"differs: corpus/{path}")
+                fail(f"corpus/ is not a fresh build ({len(differ)} files differ). Fix: run `claimcorpus build` and commit")
+            typer.echo("corpus/ equals a fresh build")
+            return
+        with Progress(transient=True) as bar:
+            task = bar.add_task("building", total=None)
+            info = release.build(repo, _gate(repo), progress=lambda what: bar.update(task, description=what))
+    except release.GateFailed as err:
+        for f in err.findings[:50]:
+            typer.echo(str(f))
+        fail(f"{len(err.findings)} Great Expectations findings; corpus/ was left as it was. Fix: correct the annotations")
+    typer.echo(f"built corpus/ v{info['version']}: " + ", ".join(f"{c} {sum(v.values())}" for c, v in info["counts"].items()))
+
+
+@app.command()
+def pipeline(root: RootOpt = None) -> None:
+    """The main job: ingest new files in seeds/, validate, build corpus/, load it back and summarise."""
+    from claimcorpus import load
+    from claimcorpus.documents import ingest as do_ingest
+    from claimcorpus.documents import read_manifest
+    from claimcorpus.features import CONFIGS
+
+    repo = _repo(root)
+    known = {e["path"] for e in read_manifest(repo)}
+    for path in sorted(repo.seeds.iterdir()):
+        if path.is_file() and path.name != "manifest.jsonl" and repo.rel(path) not in known:
+            entry = do_ingest(repo, path)
+            typer.echo(f"ingested {entry['doc_id']}")
+    typer.echo(f"{len(read_manifest(repo))} documents in seeds/manifest.jsonl")
+    validate(root=repo.root, max_errors=200)
+    build(check=False, root=repo.root)
+    for config in CONFIGS:
+        ds = load(config, root=repo.root)
+        rows = ", ".join(f"{split} {len(d)}" for split, d in ds.items())
+        typer.echo(f"load_dataset('corpus', '{config}'): {rows}")
+    ds = load("sentences", root=repo.root)
+    first = next(iter(ds.values()))[0]
+    names = ds[next(iter(ds))].features["entities"].feature["label"]
+    ents = ", ".join(f"{e['text']}/{names.int2str(e['label'])}" for e in first["entities"])
+    typer.echo(f"first sentence: {first['text'][:80]!r}... entities: {ents}")
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from claimcorpus import schema
 from claimcorpus.errors import CorpusError
 from claimcorpus.layout import Repo
 from claimcorpus.segment import segment, segmenter_info
+from claimcorpus.splits import SPLITS, assign_split
 from claimcorpus.textio import canonical_text, dumps, iter_jsonl, read_bytes, sha256, write_bytes, write_jsonl, write_text
 
 DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -66,7 +67,7 @@ def segment_records(doc_id: str, text: str) -> list[dict]:
 
 def ingest(repo: Repo, source: Path, doc_id: str | None = None, *, language: str = "en",
            title: str | None = None, source_name: str | None = None, date: str | None = None,
-           license: str | None = None) -> dict:
+           license: str | None = None, split: str = "train") -> dict:
     """Copy ``source`` into seeds/ unchanged, add its manifest entry and its sentence boundaries.
 
     Re-ingesting the identical file is a no-op; anything that would replace other
@@ -75,6 +76,8 @@ def ingest(repo: Repo, source: Path, doc_id: str | None = None, *, language: str
     raw = read_bytes(source)
     text = canonical_text(raw, str(source))
     doc_id = doc_id or source.stem
+    if split not in SPLITS:
+        raise CorpusError(str(source), f"unknown split {split!r}", f"use --split with one of {', '.join(SPLITS)}")
     if not DOC_ID.match(doc_id):
         raise CorpusError(str(source), f"{doc_id!r} is not a valid document id",
                           "pass --id with letters, digits, '_', '-' or '.' (not first)")
@@ -108,5 +111,6 @@ def ingest(repo: Repo, source: Path, doc_id: str | None = None, *, language: str
     if not target.exists():
         write_bytes(target, raw)
     write_jsonl(repo.segments_file(doc_id), segment_records(doc_id, text))
+    assign_split(repo, doc_id, split)
     write_manifest(repo, [*entries, entry])
     return entry

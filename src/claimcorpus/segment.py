@@ -49,20 +49,36 @@ def _pysbd():
     return pysbd.Segmenter(language=LANGUAGE, clean=False)
 
 
+# Python counts U+001C..U+001F as whitespace but int() does not, which crashes pySBD's
+# list detection ("\x1c3. "); pySBD sees a space there instead (same length, same offsets).
+_PYSBD_SAFE = str.maketrans({c: " " for c in "\x1c\x1d\x1e\x1f"})
+
+
 def _pieces(line: str) -> list[tuple[int, int]]:
-    """(start, end) of each pySBD segment of ``line``, relative to the line."""
-    parts = _pysbd().segment(line)
-    spans, cursor = [], 0
-    for part in parts:
+    """(start, end) of each sentence of ``line``, relative to the line.
+
+    pySBD only chooses where sentences end: the line is cut after each pySBD segment and
+    each piece trimmed, so text pySBD leaves out (it drops " !?" in "Hello. !?") still
+    belongs to a sentence.
+    """
+    probe = line.translate(_PYSBD_SAFE)
+    cuts, cursor = [], 0
+    for part in _pysbd().segment(probe):
         core = part.strip()
         if not core:
-            cursor += len(part)
             continue
-        found = line.find(core, cursor)
+        found = probe.find(core, cursor)
         if found < 0:  # pySBD rewrote the text; never seen with clean=False, guard anyway
             raise RuntimeError(f"pySBD segment not found in its input: {core[:40]!r}")
-        spans.append((found, found + len(core)))
         cursor = found + len(core)
+        cuts.append(cursor)
+    spans, begin = [], 0
+    for cut in [*cuts[:-1], len(line)]:
+        piece = probe[begin:cut]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            spans.append((begin + lead, begin + len(piece.rstrip())))
+        begin = cut
     return spans
 
 

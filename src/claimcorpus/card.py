@@ -1,0 +1,103 @@
+"""The dataset card (corpus/README.md): Hub YAML generated from schema/, datasheet prose, statistics.
+
+Every number in the card is computed by the build from the release's own rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+from claimcorpus import features, schema
+from claimcorpus.layout import GOLD, Repo
+
+CARD_PROSE = Path(__file__).with_name("card_prose.md")
+
+
+def _yaml(repo: Repo, data: dict, release: dict) -> str:
+    splits = [s for s, ids in data["splits"].items() if ids]
+    configs, infos = [], []
+    for name, make in features.CONFIGS.items():
+        cfg = {"config_name": name,
+               "data_files": [{"split": s, "path": f"data/{name}/{s}-*.parquet"} for s in splits]}
+        if name == "sentences":
+            cfg["default"] = True
+        configs.append(cfg)
+        infos.append({"config_name": name, "features": make()._to_yaml_list(),
+                      "splits": [{"name": s, "num_bytes": release["num_bytes"][name][s],
+                                  "num_examples": release["counts"][name][s]} for s in splits],
+                      "dataset_size": sum(release["num_bytes"][name].values())})
+    n = sum(release["counts"]["sentences"].values())
+    size = "n<1K" if n < 1000 else "1K<n<10K" if n < 10_000 else "10K<n<100K" if n < 100_000 else "100K<n<1M"
+    meta = {
+        "pretty_name": "claimcorpus",
+        "language": ["en"],
+        "license": "other",
+        "license_name": "annotations-cc-by-4.0-texts-unknown",
+        "license_details": "Annotations: CC BY 4.0. Source texts: licence unknown, see 'Distribution'.",
+        "annotations_creators": ["expert-generated"],
+        "language_creators": ["found"],
+        "multilinguality": ["monolingual"],
+        "size_categories": [size],
+        "source_datasets": ["original"],
+        "task_categories": ["token-classification", "text-classification"],
+        "task_ids": ["named-entity-recognition", "fact-checking"],
+        "tags": ["claim-detection", "check-worthiness", "hedge-detection", "uncertainty", "news"],
+        "configs": configs,
+        "dataset_info": infos,
+    }
+    return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=120) + "---\n"
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def statistics(data: dict, release: dict) -> str:
+    recs = [r for rs in data["gold"].values() for r in rs]
+    n = len(recs) or 1
+    parts = ["### Size\n", _table(["config", *[s for s in release["counts"]["sentences"]]],
+                                  [[c, *v.values()] for c, v in release["counts"].items()])]
+    for field, key, setname in (("entities", "label", "entity_label"), ("hedges", "type", "hedge_type"),
+                                ("claims", "type", "claim_type")):
+        counts = Counter(x[key] for r in recs for x in r[field])
+        parts += [f"\n### {field.capitalize()} by {key}\n",
+                  _table([key, "count"], [[lab, counts.get(lab, 0)] for lab in schema.labels()[setname]])]
+    hedged = sum(r["hedged"] for r in recs)
+    cw = sum(r["checkworthy"] for r in recs)
+    cw_claims = sum(c["checkworthy"] for r in recs for c in r["claims"])
+    parts += ["\n### Sentences\n", _table(["measure", "value"], [
+        ["sentences", len(recs)], ["hedged sentences", f"{hedged} ({hedged / n:.0%})"],
+        ["check-worthy sentences", f"{cw} ({cw / n:.0%})"], ["check-worthy claims", cw_claims],
+        ["entities per sentence", f"{sum(len(r['entities']) for r in recs) / n:.2f}"],
+        ["claims per sentence", f"{sum(len(r['claims']) for r in recs) / n:.2f}"]])]
+    return "".join(parts)
+
+
+def agreement_section(repo: Repo) -> str:
+    layers = [layer for layer in repo.layers() if layer != GOLD]
+    annot = [layer for layer in layers if layer.startswith("pass-")]
+    if len(annot) < 2:
+        return "No two independent passes are present, so no agreement is reported.\n"
+    from claimcorpus.agreement import agreement_markdown, compare_layers
+
+    a, b = annot[:2]
+    return (f"Agreement between the independent passes `{a}` and `{b}` (computed by "
+            f"`claimcorpus agreement {a} {b}` from the files in annotations/):\n\n"
+            + agreement_markdown(compare_layers(repo, a, b)))
+
+
+def render(repo: Repo, data: dict, release: dict) -> str:
+    prose = CARD_PROSE.read_text(encoding="utf-8")
+    examples = "\n".join(f'{c} = load_dataset("corpus", "{c}")  # {d}' for c, d in features.CONFIG_DESCRIPTIONS.items())
+    return (_yaml(repo, data, release)
+            + prose.format(version=release["version"], statistics=statistics(data, release),
+                           agreement=agreement_section(repo), examples=examples,
+                           segmenter=release["segmenter"], tokenizer=release["tokenizer"],
+                           labels_entity=", ".join(schema.labels()["entity_label"]),
+                           labels_hedge=", ".join(schema.labels()["hedge_type"]),
+                           labels_claim=", ".join(schema.labels()["claim_type"])))
