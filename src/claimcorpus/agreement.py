@@ -279,8 +279,17 @@ def agreement(repo: Repo, layer_a: str, layer_b: str) -> dict:
             **compare(pairs), "notes": notes}
 
 
+def _rounded(x):
+    if isinstance(x, float):
+        return round(x, 6)
+    if isinstance(x, dict):
+        return {k: _rounded(v) for k, v in x.items()}
+    return [_rounded(v) for v in x] if isinstance(x, list) else x
+
+
 def report_json(report: dict) -> str:
-    return json.dumps(report, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+    """The report as JSON: sorted keys, floats rounded to 6 places (byte-stable), null where undefined."""
+    return json.dumps(_rounded(report), ensure_ascii=False, sort_keys=True, indent=2) + "\n"
 
 
 # --- rendering --------------------------------------------------------------------------------

@@ -83,12 +83,12 @@ def agreement_section(repo: Repo) -> str:
     annot = [layer for layer in layers if layer.startswith("pass-")]
     if len(annot) < 2:
         return "No two independent passes are present, so no agreement is reported.\n"
-    from claimcorpus.agreement import agreement_markdown, compare_layers
+    from claimcorpus.agreement import agreement, agreement_markdown
 
     a, b = annot[:2]
     return (f"Agreement between the independent passes `{a}` and `{b}` (computed by "
             f"`claimcorpus agreement {a} {b}` from the files in annotations/):\n\n"
-            + agreement_markdown(compare_layers(repo, a, b)))
+            + agreement_markdown(agreement(repo, a, b)))
 
 
 def render(repo: Repo, data: dict, release: dict) -> str:

@@ -243,6 +243,52 @@ def pipeline(root: RootOpt = None) -> None:
     typer.echo(f"first sentence: {first['text'][:80]!r}... entities: {ents}")
 
 
+@app.command("release")
+def release_cmd(version: str, root: RootOpt = None) -> None:
+    """Bump to VERSION (CHANGELOG + package), rebuild corpus/, check it and tag vVERSION."""
+    from claimcorpus import release
+
+    repo = _repo(root)
+    old = release.prepare(repo, version)
+    try:
+        import importlib
+
+        import claimcorpus
+
+        importlib.reload(claimcorpus)
+        build(check=False, root=repo.root)
+        build(check=True, root=repo.root)
+    except (typer.Exit, CorpusError):
+        typer.echo(f"release stopped; CHANGELOG.md and __init__.py now say {version} (was {old}): "
+                   "fix the problem and run `claimcorpus release` again after `git checkout .`", err=True)
+        raise
+    release.commit_and_tag(repo, version)
+    typer.echo(f"released v{version} (was {old}); push with `git push --follow-tags`, "
+               f"then `claimcorpus publish --repo-id ID`")
+
+
+@app.command()
+def publish(
+    repo_id: Annotated[str, typer.Option("--repo-id", help="Hub dataset repository, e.g. org/claimcorpus.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the files, sizes and tag; touch no network.")] = False,
+    root: RootOpt = None,
+) -> None:
+    """Upload corpus/ to the Hugging Face Hub and tag the revision vX.Y.Z (token from HF_TOKEN)."""
+    from claimcorpus import release
+
+    repo = _repo(root)
+    plan = release.publish_plan(repo)
+    if dry_run:
+        for path, size in plan["files"]:
+            typer.echo(f"{size:>10}  {path}")
+        typer.echo(f"would upload {len(plan['files'])} files ({sum(s for _, s in plan['files'])} bytes) "
+                   f"to datasets/{repo_id} and tag {plan['tag']}")
+        return
+    url = release.publish(repo, repo_id, plan)
+    typer.echo(f"published {plan['tag']}: {url}; load it with "
+               f"load_dataset({repo_id!r}, revision={plan['tag']!r})")
+
+
 def main() -> None:
     try:
         app()

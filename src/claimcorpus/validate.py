@@ -143,11 +143,14 @@ def sentence_content(rec: dict) -> Iterator[tuple[str, str]]:
         yield "E317", f"checkworthy is {rec['checkworthy']} but {'a' if want else 'no'} claim is check-worthy"
 
 
-def sequence_content(doc_id: str, doc_text: str | None, records: list[tuple[int, dict]], rel: str) -> Iterator[Finding]:
+def sequence_content(doc_id: str, doc_text: str | None, records: list[tuple[int, dict | None]],
+                     rel: str) -> Iterator[Finding]:
     """Level 3 checks across the sentence records of one document file (layer or segments)."""
     ids: dict[str, int] = {}
     prev_end = 0
     for pos, (line, rec) in enumerate(records):
+        if rec is None:  # failed level 1 or 2: not checked, but it keeps its place in the order
+            continue
         rid = rec["id"]
         if rec["doc_id"] != doc_id:
             yield Finding("E302", rel, line, rid, f"doc_id {rec['doc_id']!r} in the file of {doc_id!r}")
@@ -231,19 +234,20 @@ class Validator:
         rel = self.repo.rel(path)
         loaded = load_jsonl(path, rel)
         self.add(loaded.findings)
-        good = []
+        placed = [(f.line, None) for f in loaded.findings if f.line]  # lines that are not JSON objects
         for line, rec in loaded.records:
             bad = schema_findings(name, rec, rel, line)
             self.add(bad)
-            if not bad:
-                good.append((line, rec))
+            placed.append((line, None if bad else rec))
+        placed.sort(key=lambda p: p[0])
+        good = [(line, rec) for line, rec in placed if rec is not None]
         self.n_records += len(loaded.records)
         if doc_id not in self.manifest_ids:
             self.add([Finding("E301", rel, None, None, f"document {doc_id!r} is not in seeds/manifest.jsonl")])
             return rel, []
         if doc_id not in self.texts:
             return rel, good  # the document itself failed; its findings are already reported
-        self.add(sequence_content(doc_id, self.texts.get(doc_id), good, rel))
+        self.add(sequence_content(doc_id, self.texts.get(doc_id), placed, rel))
         return rel, good
 
     def segment_files(self) -> None:
@@ -276,7 +280,8 @@ class Validator:
             rel, good = self._records("sentence", doc_id, path)
             for line, rec in good:
                 self.add(Finding(code, rel, line, rec["id"], msg) for code, msg in sentence_content(rec))
-            if doc_id in self.segments and len(good) == len(self._lines(path)):
+            lines = self._lines(path)
+            if doc_id in self.segments and lines is not None and len(good) == len(lines):
                 want = self.segments[doc_id]
                 got = [(r["index"], r["start"], r["end"], r["text"]) for _, r in good]
                 if got != want:
@@ -285,11 +290,12 @@ class Validator:
                     self.add([Finding("E308", rel, None, None, f"{len(got)} sentences vs {len(want)} in segments; "
                                                                f"indices differing: {(missing + moved)[:10]}")])
 
-    def _lines(self, path: Path) -> list[str]:
+    def _lines(self, path: Path) -> list[str] | None:
+        """The non-blank lines, or None when the file cannot be read (already reported at level 1)."""
         try:
             return [ln for ln in path.read_text(encoding="utf-8").split("\n") if ln.strip()]
         except (OSError, UnicodeDecodeError):
-            return []
+            return None
 
 
 def validate(root: Path, progress=None) -> list[Finding]:

@@ -1,0 +1,356 @@
+"""Level 4 of validation: the Great Expectations gate over the flat release tables.
+
+The suites are built here, in code, from schema/ (never from a kept JSON file). Label columns are
+checked as the ClassLabel ids the release stores (0..n-1 in schema order, see tables.py), not
+decoded; messages name the allowed labels. Pandas only derives columns (text lengths, slices, span
+rows per sentence, a readable `row_id`); every check is an expectation run by a Checkpoint with
+result_format COMPLETE, so a finding names the offending rows::
+
+    corpus/entities: E404 gx-offsets [doc1-s0002[9:4]] expect_column_pair_values_a_to_be_greater_than_b
+    (end > start): a span ends after it starts; 1 of 6 rows, e.g. doc1-s0002[9:4] (end=4, start=9). Fix: ...
+
+Each expectation carries its finding code in ``meta["code"]`` and its statement in ``notes``
+(shown in Data Docs). Totals that depend on the data (rows expected in a span table, the known
+doc_ids) are suite parameters filled in at run time, so the suites themselves stay data-free.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from claimcorpus import schema
+from claimcorpus.errors import CorpusError
+from claimcorpus.validate import Finding
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+# Sanity bands, not targets: a release outside them has almost surely lost, duplicated or
+# mis-joined a layer, whatever the genre. Hedged share: hedged sentences are ~15-25% in news and
+# Wikipedia (CoNLL-2010 weasel/hedge data) and ~18% in BioScope; below 5% means the hedge layer is
+# (nearly) empty, above 95% means the flag is set unconditionally. Entities per sentence: OntoNotes
+# news has ~1.5-2 names per sentence; under 0.1 means the entity layer is lost, over 10 that spans
+# were multiplied. Claims per sentence: nearly every news sentence puts forward at least one
+# proposition (ClaimBuster, CheckThat! annotate per sentence); under 0.3 means claims were dropped,
+# over 5 that they were duplicated.
+CORPUS_BOUNDS: dict[str, tuple[float, float]] = {
+    "hedged_share": (0.05, 0.95),
+    "entities_per_sentence": (0.1, 10.0),
+    "claims_per_sentence": (0.3, 5.0),
+}
+BOUND_COLUMNS = {"hedged_share": "hedged", "entities_per_sentence": "n_entities", "claims_per_sentence": "n_claims"}
+
+# span table -> (label column, label set in schema/, list field of a sentence row)
+SPAN_TABLES = {"entities": ("label", "entity_label"), "hedges": ("type", "hedge_type"), "claims": ("type", "claim_type")}
+TABLES = ("documents", "sentences", *SPAN_TABLES)
+RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}
+SHOWN = 3  # offending rows spelled out in a message
+LISTED = 5  # offending row ids in a finding's record
+
+
+@dataclass
+class GateResult:
+    success: bool
+    findings: list[Finding] = field(default_factory=list)
+    docs_path: Path | None = None
+
+
+# -- suites ----------------------------------------------------------------------------------
+
+
+def _gx():
+    import great_expectations as gx
+
+    return gx
+
+
+def _x(code: str, says: str, kind: str, **kwargs) -> Any:
+    """One expectation of `kind` (a gx.expectations class name) with its code and statement."""
+    return getattr(_gx().expectations, kind)(meta={"code": code, "says": says}, notes=f"{code}: {says}", **kwargs)
+
+
+def _param(name: str) -> dict:
+    return {"$PARAMETER": name}
+
+
+def _not_null(cols: tuple[str, ...]) -> Iterator:
+    for col in cols:
+        yield _x("E402", f"{col} is never null", "ExpectColumnValuesToNotBeNull", column=col)
+
+
+def _before(a: str, b: str, says: str, *, strict: bool = True, **kw) -> Any:
+    """a < b (or a <= b): rows where b is not greater than a are reported."""
+    return _x("E404", says, "ExpectColumnPairValuesAToBeGreaterThanB", column_A=b, column_B=a, or_equal=not strict, **kw)
+
+
+def _equal(code: str, a: str, b: str, says: str) -> Any:
+    return _x(code, says, "ExpectColumnPairValuesToBeEqual", column_A=a, column_B=b)
+
+
+def _nonneg(col: str) -> Any:
+    return _x("E404", f"{col} >= 0", "ExpectColumnValuesToBeBetween", column=col, min_value=0)
+
+
+def _nonempty(col: str) -> Any:
+    return _x("E405", f"{col} is not empty", "ExpectColumnValueLengthsToBeBetween", column=col, min_value=1)
+
+
+def _offsets(start: str, end: str, limit: str, what: str, **kw) -> list:
+    return [_nonneg(start), _before(start, end, f"{what}: {start} < {end}", **kw),
+            _before(end, limit, f"{what}: {end} <= {limit}", strict=False, **kw)]
+
+
+def document_expectations() -> list:
+    return [
+        _x("E401", "doc_id is unique", "ExpectColumnValuesToBeUnique", column="doc_id"),
+        *_not_null(("doc_id", "text", "n_chars", "n_sentences")),
+        _nonempty("text"),
+        _equal("E404", "n_chars", "text_len", "n_chars is the length of the document text"),
+        _equal("E406", "n_sentences", "sentence_rows", "n_sentences equals the document's rows in sentences"),
+    ]
+
+
+def sentence_expectations(bounds: Mapping[str, tuple[float, float]] = CORPUS_BOUNDS) -> list:
+    out = [
+        _x("E401", "sentence id is unique", "ExpectColumnValuesToBeUnique", column="id"),
+        *_not_null(("id", "doc_id", "index", "text", "start", "end", "hedged", "checkworthy")),
+        _nonempty("text"),
+        *_offsets("start", "end", "doc_len", "sentence in its document"),
+        _equal("E409", "text", "doc_slice", "text is document_text[start:end]"),
+        _x("E410", "doc_id is a document of the release", "ExpectColumnValuesToBeInSet", column="doc_id",
+           value_set=_param("doc_ids")),
+        _x("E406", "sentences rows equal the sum of documents.n_sentences", "ExpectTableRowCountToEqual",
+           value=_param("n_sentences")),
+        _equal("E407", "hedged", "has_hedge_rows", "hedged is true exactly when the hedges table has a row for the sentence"),
+        _equal("E407", "checkworthy", "has_checkworthy_claim_rows",
+               "checkworthy is true exactly when the claims table has a check-worthy claim of the sentence"),
+        _equal("E406", "n_checkworthy_claims", "checkworthy_claim_rows",
+               "check-worthy claims of the sentence equal its check-worthy rows in claims"),
+    ]
+    for table in SPAN_TABLES:
+        out.append(_equal("E406", f"n_{table}", f"{table}_rows", f"{table} of the sentence equal its rows in {table}"))
+    for name, (low, high) in bounds.items():
+        col = BOUND_COLUMNS[name]
+        out.append(_x("E408", f"{name} within [{low}, {high}] (CORPUS_BOUNDS)", "ExpectColumnMeanToBeBetween",
+                      column=col, min_value=low, max_value=high))
+    return out
+
+
+def span_expectations(table: str) -> list:
+    label, label_set = SPAN_TABLES[table]
+    names = schema.labels()[label_set]
+    extra = {"hedges": ("scope_start", "scope_end", "scope_text"), "claims": ("checkworthy", "source_type")}
+    out = [
+        _x("E401", f"(sentence_id, start, end, {label}) is unique: no span twice", "ExpectCompoundColumnsToBeUnique",
+           column_list=["sentence_id", "start", "end", label]),
+        *_not_null(("sentence_id", "doc_id", "start", "end", "doc_start", "doc_end", "text", label, *extra.get(table, ()))),
+        _x("E403", f"{label} is a ClassLabel id of {label_set}: 0..{len(names) - 1} = {', '.join(names)}",
+           "ExpectColumnValuesToBeInSet", column=label, value_set=list(range(len(names)))),
+        _nonempty("text"),
+        *_offsets("start", "end", "sentence_len", "span in its sentence"),
+        *_offsets("doc_start", "doc_end", "doc_len", "span in its document"),
+        _equal("E409", "text", "sentence_slice", "text is sentence_text[start:end]"),
+        _equal("E409", "text", "doc_slice", "text is document_text[doc_start:doc_end]"),
+        _equal("E410", "doc_id", "sentence_doc_id", "sentence_id is a sentence of the release, in the same document"),
+        _x("E406", f"{table} rows equal the sum of n_{table} in sentences", "ExpectTableRowCountToEqual",
+           value=_param(f"n_{table}")),
+    ]
+    if table == "hedges":
+        out += [_nonneg("scope_start"), _before("scope_start", "start", "scope starts at or before the cue", strict=False),
+                _before("end", "scope_end", "scope ends at or after the cue", strict=False),
+                _before("scope_end", "sentence_len", "scope_end <= sentence length", strict=False),
+                _equal("E409", "scope_text", "scope_slice", "scope_text is sentence_text[scope_start:scope_end]")]
+    if table == "claims":
+        names = schema.labels()["source_type"]
+        out += [_x("E403", f"source_type is a ClassLabel id of source_type: 0..{len(names) - 1} = {', '.join(names)}",
+                   "ExpectColumnValuesToBeInSet", column="source_type", value_set=list(range(len(names)))),
+                *_offsets("source_start", "source_end", "sentence_len", "claim source in its sentence",
+                          ignore_row_if="either_value_is_missing"),
+                _equal("E409", "source_text", "source_slice", "source_text is sentence_text[source_start:source_end]")]
+    return out
+
+
+def build_suites(bounds: Mapping[str, tuple[float, float]] = CORPUS_BOUNDS) -> dict:
+    """One gx.ExpectationSuite per release table, built from schema/ and `bounds`."""
+    gx = _gx()
+    makers: dict[str, Callable[[], list]] = {"documents": document_expectations,
+                                             "sentences": lambda: sentence_expectations(bounds)}
+    makers |= {t: functools.partial(span_expectations, t) for t in SPAN_TABLES}
+    return {name: gx.ExpectationSuite(name=f"claimcorpus-{name}", expectations=make()) for name, make in makers.items()}
+
+
+# -- derived columns (pure pandas) -----------------------------------------------------------
+
+
+def _int(v) -> int | None:
+    try:
+        return int(v) if v is not None and not pd.isna(v) and float(v).is_integer() else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _slice(text, start, end) -> str | None:
+    s, e = _int(start), _int(end)
+    return text[s:e] if isinstance(text, str) and s is not None and e is not None and 0 <= s else None
+
+
+def _slices(df: pd.DataFrame, text_col: str, start: str, end: str) -> list:
+    return [_slice(t, s, e) for t, s, e in zip(df[text_col], df[start], df[end], strict=True)]
+
+
+def _row_ids(ids: pd.Series) -> list[str]:
+    return [v if isinstance(v, str) and v else f"row {i}" for i, v in enumerate(ids)]
+
+
+def _count(v) -> int | None:
+    return None if v is None or isinstance(v, (str, float)) else len(v)
+
+
+def _checkworthy(claims) -> int | None:
+    if _count(claims) is None:
+        return None
+    return sum(bool(c.get("checkworthy")) for c in claims)
+
+
+def _per_sentence(ids: pd.Series, rows: pd.DataFrame) -> pd.Series:
+    return ids.map(rows.groupby("sentence_id").size()).fillna(0).astype(int) if len(rows) else ids.map(lambda _: 0)
+
+
+def _sentences(sent: pd.DataFrame, spans: dict[str, pd.DataFrame], doc_text: pd.Series) -> pd.DataFrame:
+    s = sent.copy()
+    s["row_id"] = _row_ids(s["id"])
+    claims = spans["claims"]
+    worthy = claims[claims["checkworthy"].eq(True)] if "checkworthy" in claims else claims.iloc[:0]
+    for table, rows in spans.items():
+        s[f"{table}_rows"] = _per_sentence(s["id"], rows)
+        if f"n_{table}" not in s:  # counts from the nested lists of tables.py; else from the span table
+            s[f"n_{table}"] = s[table].map(_count) if table in s else s[f"{table}_rows"]
+    s["checkworthy_claim_rows"] = _per_sentence(s["id"], worthy)
+    if "n_checkworthy_claims" not in s:
+        s["n_checkworthy_claims"] = s["claims"].map(_checkworthy) if "claims" in s else s["checkworthy_claim_rows"]
+    s["has_hedge_rows"] = s["hedges_rows"] > 0
+    s["has_checkworthy_claim_rows"] = s["checkworthy_claim_rows"] > 0
+    s["doc_len"] = s["doc_id"].map(doc_text.str.len())
+    s["doc_text"] = s["doc_id"].map(doc_text)
+    s["doc_slice"] = _slices(s, "doc_text", "start", "end")
+    return s.drop(columns=["doc_text", *(c for c in SPAN_TABLES if c in s)])
+
+
+def _spans(rows: pd.DataFrame, sent: pd.DataFrame, doc_text: pd.Series) -> pd.DataFrame:
+    d = rows.copy()
+    by_id = sent.dropna(subset=["id"]).drop_duplicates("id").set_index("id")
+    d["row_id"] = [f"{sid}[{_int(a)}:{_int(b)}]" for sid, a, b in zip(d["sentence_id"], d["start"], d["end"], strict=True)]
+    d["sentence_text"] = d["sentence_id"].map(by_id["text"])
+    d["sentence_len"] = d["sentence_text"].str.len()
+    d["sentence_doc_id"] = d["sentence_id"].map(by_id["doc_id"])
+    d["doc_text"] = d["doc_id"].map(doc_text)
+    d["doc_len"] = d["doc_text"].str.len()
+    d["sentence_slice"] = _slices(d, "sentence_text", "start", "end")
+    d["doc_slice"] = _slices(d, "doc_text", "doc_start", "doc_end")
+    for prefix in ("scope", "source"):
+        if f"{prefix}_start" in d:
+            d[f"{prefix}_slice"] = _slices(d, "sentence_text", f"{prefix}_start", f"{prefix}_end")
+    return d.drop(columns=["sentence_text", "doc_text"])
+
+
+def prepare(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    """The tables with derived columns, and the suite parameters (totals) they imply.
+
+    `tables` are the flat release tables as tables.py makes them; sentences may carry the nested
+    span lists (counts n_entities, n_hedges, n_claims, n_checkworthy_claims are derived from them)
+    or the counts themselves. Other configs (tokens, layers) are ignored.
+    """
+    missing = [t for t in TABLES if t not in tables]
+    if missing:
+        raise CorpusError("corpus/", f"the gate needs the tables {', '.join(missing)}",
+                          "pass every flat release table (documents, sentences, entities, hedges, claims)")
+    docs = tables["documents"].copy()
+    doc_text = docs.dropna(subset=["doc_id"]).drop_duplicates("doc_id").set_index("doc_id")["text"]
+    spans = {t: tables[t] for t in SPAN_TABLES}
+    sent = _sentences(tables["sentences"], spans, doc_text)
+    docs["row_id"] = _row_ids(docs["doc_id"])
+    docs["text_len"] = docs["text"].str.len()
+    docs["sentence_rows"] = docs["doc_id"].map(sent.groupby("doc_id").size()).fillna(0).astype(int)
+    frames = {"documents": docs, "sentences": sent}
+    frames |= {t: _spans(rows, tables["sentences"], doc_text) for t, rows in spans.items()}
+    params: dict[str, Any] = {"n_sentences": int(pd.to_numeric(docs["n_sentences"], errors="coerce").fillna(0).sum()),
+                              "doc_ids": sorted({d for d in docs["doc_id"] if isinstance(d, str)})}
+    params |= {f"n_{t}": int(pd.to_numeric(sent[f"n_{t}"], errors="coerce").fillna(0).sum()) for t in SPAN_TABLES}
+    return frames, params
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+def _context(suites: dict):
+    """An ephemeral context (in memory; only Data Docs touch the disk) with one Checkpoint per table."""
+    gx = _gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas(name="claimcorpus")
+    checkpoints = {}
+    for name, suite in suites.items():
+        batch = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe(f"{name}-whole")
+        vd = context.validation_definitions.add(
+            gx.ValidationDefinition(name=name, data=batch, suite=context.suites.add(suite)))
+        checkpoints[name] = context.checkpoints.add(
+            gx.Checkpoint(name=f"gate-{name}", validation_definitions=[vd], result_format=RESULT_FORMAT))
+    return context, checkpoints
+
+
+def _short(v) -> str:
+    r = repr(v.item() if hasattr(v, "item") else v)
+    return r if len(r) <= 40 else r[:37] + "..."
+
+
+def _finding(table: str, res) -> Finding:
+    cfg, out = res.expectation_config, res.result
+    code, says = cfg.meta["code"], cfg.meta["says"]
+    cols = {k: v for k, v in cfg.kwargs.items() if k in ("column", "column_A", "column_B", "column_list")}
+    head = f"{cfg.type}({', '.join(f'{k}={v}' for k, v in cols.items())}): {says}"
+    where = f"corpus/{table}"
+    exc = res.exception_info or {}
+    if exc.get("raised_exception"):
+        return Finding(code, where, None, None, f"{head}; could not be evaluated: {exc.get('exception_message')}")
+    rows = out.get("unexpected_index_list")
+    if rows is None:
+        expected = {k: v for k, v in cfg.kwargs.items() if k in ("value", "min_value", "max_value")}
+        return Finding(code, where, None, None, f"{head}; observed {_short(out.get('observed_value'))}, expected {expected}")
+    ids = list(dict.fromkeys(r["row_id"] for r in rows))
+    shown = "; ".join(f"{r['row_id']} (" + ", ".join(f"{k}={_short(v)}" for k, v in r.items() if k != "row_id") + ")"
+                      for r in rows[:SHOWN])
+    record = ", ".join(ids[:LISTED]) + (f" and {len(ids) - LISTED} more" if len(ids) > LISTED else "")
+    return Finding(code, where, None, record, f"{head}; {out.get('unexpected_count', len(rows))} of "
+                                              f"{out.get('element_count')} rows, e.g. {shown}")
+
+
+def _data_docs(context, docs_dir: Path) -> Path:
+    docs_dir = Path(docs_dir).resolve()
+    context.add_data_docs_site(site_name="claimcorpus-gate", site_config={
+        "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)}})
+    context.build_data_docs(site_names=["claimcorpus-gate"])
+    return docs_dir / "index.html"
+
+
+def run_gate(tables: Mapping[str, pd.DataFrame], docs_dir: Path | None = None,
+             bounds: Mapping[str, tuple[float, float]] = CORPUS_BOUNDS) -> GateResult:
+    """Run every suite on its table; one Finding per failed expectation, naming the offending rows."""
+    frames, params = prepare(tables)
+    context, checkpoints = _context(build_suites(bounds))
+    findings, success = [], True
+    for name, checkpoint in checkpoints.items():
+        result = checkpoint.run(batch_parameters={"dataframe": frames[name]}, expectation_parameters=params)
+        success &= bool(result.success)
+        for vr in result.run_results.values():
+            findings += [_finding(name, r) for r in vr.results if not r.success]
+    docs_path = _data_docs(context, docs_dir) if docs_dir is not None else None
+    return GateResult(success and not findings, findings, docs_path)
