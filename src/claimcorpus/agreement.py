@@ -111,14 +111,29 @@ def labelled(test: Callable[[Span, Span], bool]) -> Callable[[Span, Span], bool]
 
 def max_matching(a_spans: list[Span], b_spans: list[Span],
                  compatible: Callable[[Span, Span], bool]) -> list[tuple[int, int]]:
-    """A maximum one-to-one matching of compatible spans, as sorted (a index, b index) pairs.
+    """A one-to-one matching of compatible spans, as sorted (a index, b index) pairs.
 
-    Kuhn's augmenting paths; B candidates are tried in order of most shared tokens first, so
-    among maximum matchings the pairs are the intuitive ones. Deterministic.
+    Spans at identical offsets are paired first and kept; the rest get a maximum matching by
+    Kuhn's augmenting paths, B candidates tried by highest token Jaccard first. Without the first
+    step, nested claims (an outer claim overlapping all its inner ones) could be paired crosswise
+    while their exact twins exist. Deterministic.
     """
-    cands = [sorted((j for j, b in enumerate(b_spans) if compatible(a, b)),
-                    key=lambda j, a=a: (-len(a.tokens & b_spans[j].tokens), j)) for a in a_spans]
     owner: dict[int, int] = {}
+    fixed_a: set[int] = set()
+    for i, a in enumerate(a_spans):
+        for j, b in enumerate(b_spans):
+            if j not in owner and exact(a, b) and compatible(a, b):
+                owner[j] = i
+                fixed_a.add(i)
+                break
+    fixed_b = set(owner)
+
+    def jaccard(a: Span, b: Span) -> float:
+        union = len(a.tokens | b.tokens)
+        return len(a.tokens & b.tokens) / union if union else 0.0
+
+    cands = [sorted((j for j, b in enumerate(b_spans) if j not in fixed_b and compatible(a, b)),
+                    key=lambda j, a=a: (-jaccard(a, b_spans[j]), j)) for a in a_spans]
 
     def augment(i: int, seen: set[int]) -> bool:
         for j in cands[i]:
@@ -130,7 +145,8 @@ def max_matching(a_spans: list[Span], b_spans: list[Span],
         return False
 
     for i in range(len(a_spans)):
-        augment(i, set())
+        if i not in fixed_a:
+            augment(i, set())
     return sorted((i, j) for j, i in owner.items())
 
 

@@ -85,6 +85,13 @@ def config_rows(data: dict, doc_ids: list[str]) -> dict[str, list[dict]]:
     }
 
 
+def release_rows(repo: Repo) -> dict[str, list[dict]]:
+    """Rows of every config over all splits together: what the Great Expectations gate checks."""
+    data = collect(repo)
+    ids = [d for split_ids in data["splits"].values() for d in split_ids]
+    return config_rows(data, ids)
+
+
 def build_into(repo: Repo, out: Path, gate: Callable[[dict], list] | None = None, progress=None) -> dict:
     """Write a complete release into ``out`` (an empty folder). Returns release metadata."""
     from claimcorpus import card

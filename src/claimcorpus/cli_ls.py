@@ -2,7 +2,139 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+
+from claimcorpus.errors import CorpusError
+from claimcorpus.layout import Repo, find_root
 
 ls_app = typer.Typer(help="Label Studio: generated config, task export/import, push/pull to a live server.",
                      no_args_is_help=True)
+
+RootOpt = Annotated[Optional[Path], typer.Option("--root", help="Repository root (default: found from the current folder).")]
+DocOpt = Annotated[Optional[list[str]], typer.Option("--doc", help="Document id (repeatable; default: all).")]
+PredOpt = Annotated[Optional[list[str]], typer.Option("--prediction", help="Layer sent as pre-annotations "
+                                                      "(predictions, model_version = layer id); repeatable.")]
+ReviewOpt = Annotated[Optional[str], typer.Option("--review", help="Layer sent as an annotation, for review (e.g. gold).")]
+OffsetsOpt = Annotated[str, typer.Option("--offsets", help="How Label Studio counts offsets: codepoint (Label Studio "
+                                         "1.23's editor) or utf16 (JavaScript string indices).")]
+
+
+def _repo(root: Path | None) -> Repo:
+    return Repo((root or find_root()).resolve())
+
+
+def _unit(offsets: str):
+    from claimcorpus.labelstudio.offsets import UNITS
+
+    if offsets not in UNITS:
+        raise CorpusError("--offsets", f"unknown unit {offsets!r}", f"use one of {', '.join(UNITS)}")
+    return offsets
+
+
+def _dump(data) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+
+
+@ls_app.command("config")
+def config_cmd(check: Annotated[bool, typer.Option("--check", help="Exit 1 if the file differs instead of writing.")] = False,
+               root: RootOpt = None) -> None:
+    """Write schema/labelstudio.xml, the labeling config generated from the label sets in schema/."""
+    from claimcorpus.labelstudio.config import PATH, label_config
+    from claimcorpus.textio import write_text
+
+    path = _repo(root).root / PATH
+    text = label_config()
+    same = path.is_file() and path.read_text(encoding="utf-8") == text
+    if check:
+        if not same:
+            raise CorpusError(PATH, "differs from the label sets in schema/", "run `claimcorpus ls config` and commit")
+        typer.echo(f"up to date: {PATH}")
+        return
+    if not same:
+        write_text(path, text)
+    typer.echo(f"{'wrote' if not same else 'up to date'}: {PATH}")
+
+
+@ls_app.command("export")
+def export_cmd(doc: DocOpt = None, prediction: PredOpt = None, review: ReviewOpt = None,
+               out: Annotated[str, typer.Option("--out", help="Tasks file to write ('-' = stdout).")] = "-",
+               offsets: OffsetsOpt = "codepoint", root: RootOpt = None) -> None:
+    """Write Label Studio tasks (JSON, one per sentence) for the chosen documents."""
+    from claimcorpus.labelstudio.tasks import export_tasks
+    from claimcorpus.textio import write_text
+
+    tasks = export_tasks(_repo(root), doc, predictions=prediction or [], review=review, unit=_unit(offsets))
+    if out == "-":
+        sys.stdout.write(_dump(tasks))
+    else:
+        write_text(Path(out), _dump(tasks))
+        typer.echo(f"wrote {len(tasks)} tasks to {out}", err=True)
+
+
+@ls_app.command("import")
+def import_cmd(
+    export: Path,
+    annotator: Annotated[Optional[list[str]], typer.Option("--annotator", help="Layer name: NAME when the export has "
+                         "one annotator, else KEY=NAME for each (KEY = Label Studio user id).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing layer files.")] = False,
+    predictions: Annotated[bool, typer.Option("--predictions", help="Import the predictions (by model_version) "
+                           "instead of the annotations.")] = False,
+    guidelines_version: Annotated[Optional[str], typer.Option(help="Version of annotations/GUIDELINES.md used.")] = None,
+    offsets: OffsetsOpt = "codepoint", root: RootOpt = None,
+) -> None:
+    """Turn a Label Studio JSON export into annotator layers: one per annotator, cancelled ones skipped."""
+    from claimcorpus.labelstudio.importer import import_export, read_export
+
+    report = import_export(_repo(root), read_export(export), annotator or [], unit=_unit(offsets),
+                           overwrite=overwrite, predictions=predictions, name=export.name,
+                           guidelines_version=guidelines_version)
+    for line in report.lines():
+        typer.echo(line)
+    typer.echo(json.dumps(report.files))
+
+
+@ls_app.command("push")
+def push_cmd(doc: DocOpt = None, prediction: PredOpt = None, review: ReviewOpt = None,
+             title: Annotated[Optional[str], typer.Option(help="Title of the new project.")] = None,
+             project: Annotated[Optional[int], typer.Option("--project", help="Add to this project instead "
+                                "(sentences already there are skipped).")] = None,
+             offsets: OffsetsOpt = "codepoint", root: RootOpt = None) -> None:
+    """Send tasks to Label Studio (LABEL_STUDIO_URL, LABEL_STUDIO_API_KEY), in a new project unless --project."""
+    from claimcorpus.labelstudio.client import Server, shown
+    from claimcorpus.labelstudio.tasks import export_tasks
+
+    tasks = export_tasks(_repo(root), doc, predictions=prediction or [], review=review, unit=_unit(offsets))
+    server = Server()
+    pid, sent = server.push(tasks, title=title, project_id=project)
+    typer.echo(f"pushed {sent} of {len(tasks)} tasks to project {pid}: {shown(server.url)}/projects/{pid}")
+
+
+@ls_app.command("pull")
+def pull_cmd(project: Annotated[int, typer.Option("--project", help="Project id (the number in its URL).")],
+             out: Annotated[Path, typer.Option("--out", help="Where to write the JSON export.")],
+             root: RootOpt = None) -> None:
+    """Download a project's JSON export (every task and annotation) and print the import command."""
+    from claimcorpus.labelstudio.client import Server, suggested_names
+    from claimcorpus.labelstudio.importer import annotator_key
+    from claimcorpus.textio import write_text
+
+    server = Server()
+    tasks = server.pull(project)
+    write_text(out, _dump(tasks))
+    anns = [a for t in tasks for a in t.get("annotations") or []]
+    done = [a for a in anns if not a.get("was_cancelled")]
+    keys = sorted({annotator_key(a) for a in done})
+    typer.echo(f"wrote {out}: {len(tasks)} tasks, {len(done)} annotations, {len(anns) - len(done)} cancelled")
+    if keys:
+        users = server.users()
+        names = suggested_names(keys, users)
+        for k in keys:
+            typer.echo(f"annotator {k}: {users.get(k, '?')}")
+        opts = " ".join(f"--annotator {k}={names[k]}" for k in keys)
+        root_opt = f" --root {root}" if root else ""
+        typer.echo(f"next: claimcorpus ls import {out} {opts}{root_opt} && claimcorpus validate{root_opt}")

@@ -38,6 +38,7 @@ def labels_md(repo: Repo) -> str:
 GENERATED: dict[str, Callable[[Repo], str]] = {
     "docs/checks.md": checks_md,
     "docs/labels.md": labels_md,
+    "schema/labelstudio.xml": lambda repo: __import__("claimcorpus.labelstudio.config", fromlist=["label_config"]).label_config(),
 }
 
 

@@ -1,0 +1,337 @@
+"""Import: a Label Studio JSON export -> one annotator layer per annotator.
+
+Every task must be one of ours (``claimcorpus ls export`` data) and still match the
+corpus: same sentence text and hash. Every annotation becomes the record of its
+sentence in the layer named for its annotator (``--annotator``); cancelled (skipped)
+annotations are left out and reported. Sentences an annotator did not annotate get
+empty records and are counted in the report.
+
+Refused (CorpusError, nothing written): a task whose text or hash differs from the
+corpus, an unknown control or label, a span outside the sentence or whose text is not
+its slice, a hedge cue without a scope, a claim without its choices or with a source
+that disagrees with its source type, two annotations of one sentence by one annotator,
+and any existing layer file unless ``overwrite``. Problems the schema can express
+(overlapping entities, whitespace at a span edge, flags that disagree with the spans)
+are written as annotated and reported as validation findings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date as Date
+from pathlib import Path
+
+from claimcorpus import schema
+from claimcorpus.errors import CorpusError
+from claimcorpus.labelstudio import config as C
+from claimcorpus.labelstudio.offsets import Unit, decode
+from claimcorpus.labelstudio.tasks import text_hash
+from claimcorpus.layers import empty_record, read_segments, with_flags, write_layer
+from claimcorpus.layout import Repo
+from claimcorpus.textio import decode_utf8, read_bytes, write_text
+
+LAYER_ID = re.compile(schema.load("layer")["properties"]["layer"]["pattern"])
+CONFIG_FIX = "use schema/labelstudio.xml (`claimcorpus ls config`) as the project's labeling config"
+
+
+@dataclass
+class Region:
+    start: int
+    end: int
+    text: str
+    labels: dict[str, str] = field(default_factory=dict)  # span control -> label
+    choices: dict[str, str] = field(default_factory=dict)  # per-region control -> value
+    links: list[str] = field(default_factory=list)  # related region ids
+
+
+@dataclass
+class Report:
+    files: list[str] = field(default_factory=list)
+    annotations: dict[str, int] = field(default_factory=dict)  # layer -> annotations imported
+    cancelled: list[str] = field(default_factory=list)
+    unannotated: dict[str, int] = field(default_factory=dict)  # "layer/doc" -> sentences without annotation
+    findings: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"imported {n} annotations into layer {layer!r}" for layer, n in self.annotations.items()]
+        out += [f"skipped cancelled annotation: {c}" for c in self.cancelled]
+        out += [f"{k}: {n} sentences had no annotation (written as empty records)" for k, n in self.unannotated.items()]
+        out += [f"finding: {f}" for f in self.findings]
+        if self.findings:
+            out.append(f"{len(self.findings)} findings: fix them in Label Studio and pull again, "
+                       "or run `claimcorpus validate` for the details")
+        return out
+
+
+def read_export(path: Path) -> list[dict]:
+    where = str(path)
+    try:
+        data = json.loads(decode_utf8(read_bytes(path, where), where))
+    except json.JSONDecodeError as exc:
+        raise CorpusError(where, f"not JSON ({exc.msg} at line {exc.lineno})",
+                          "give the file from Label Studio's Export > JSON, or from `claimcorpus ls pull`") from None
+    tasks = data if isinstance(data, list) else [data]
+    if not all(isinstance(t, dict) and isinstance(t.get("data"), dict) for t in tasks):
+        raise CorpusError(where, "not a Label Studio JSON export (a list of tasks with 'data')",
+                          "export with the JSON format, not JSON-MIN or CSV")
+    return tasks
+
+
+# -- one result -> one sentence record ------------------------------------------
+
+
+def _span(value: dict, text: str, unit: Unit, where: str) -> tuple[int, int]:
+    start, end = value.get("start"), value.get("end")
+    try:
+        s, e = decode(text, start, unit), decode(text, end, unit)
+    except (TypeError, ValueError):
+        s = e = None
+    if s is None or not s < e:
+        raise CorpusError(where, f"span {start}:{end} is outside the sentence text (0:{len(text)} code points) "
+                                 "or empty", "delete the region in Label Studio and draw it again")
+    if "text" in value and value["text"] != text[s:e]:
+        raise CorpusError(where, f"region text {value['text']!r} is not the sentence slice {s}:{e} {text[s:e]!r}",
+                          "if this export counts UTF-16 code units, pass --offsets utf16; "
+                          "otherwise redraw the region in Label Studio")
+    return s, e
+
+
+def _one(values: object, allowed: tuple[str, ...], what: str, where: str) -> str:
+    if not isinstance(values, list) or len(values) != 1:
+        raise CorpusError(where, f"{what} has {values!r}, not exactly one value", "give the region exactly one")
+    if values[0] not in allowed:
+        raise CorpusError(where, f"unknown {what} {values[0]!r}; allowed: {', '.join(allowed)}", CONFIG_FIX)
+    return values[0]
+
+
+def _regions(result: list, text: str, unit: Unit, where: str) -> tuple[dict[str, Region], list[str] | None]:
+    regions: dict[str, Region] = {}
+    relations, flags = [], None
+    per_region = []
+    for n, item in enumerate(result):
+        at = f"{where} result[{n}]"
+        kind, ctl, value = item.get("type"), item.get("from_name"), item.get("value") or {}
+        if kind == "relation":
+            relations.append((item.get("from_id"), item.get("to_id"), at))
+            continue
+        if item.get("to_name", C.TEXT) != C.TEXT or ctl not in (*C.SPAN_CONTROLS, *C.REGION_CHOICES, C.FLAGS):
+            raise CorpusError(at, f"unknown control {ctl!r} (type {kind!r})", CONFIG_FIX)
+        if ctl == C.FLAGS:
+            flags = list(value.get("choices") or [])
+            for f in flags:
+                _one([f], C.flag_names(), "sentence flag", at)
+            continue
+        s, e = _span(value, text, unit, at)
+        if ctl in C.REGION_CHOICES:
+            per_region.append((item.get("id"), ctl, _one(value.get("choices"), C.choice_values()[ctl], ctl, at), at))
+            continue
+        label = _one(value.get("labels"), C.span_labels()[ctl], f"{ctl} label", at)
+        reg = regions.setdefault(item.get("id"), Region(s, e, text[s:e]))
+        if (reg.start, reg.end) != (s, e):
+            raise CorpusError(at, f"region {item.get('id')!r} has two extents", "give each region one id")
+        reg.labels[ctl] = label
+    for rid, ctl, val, at in per_region:
+        if C.CLAIM not in getattr(regions.get(rid), "labels", {}):
+            raise CorpusError(at, f"{ctl} {val!r} is attached to no claim region", "set it on a claim region")
+        regions[rid].choices[ctl] = val
+    for a, b, at in relations:
+        if a not in regions or b not in regions:
+            raise CorpusError(at, f"relation {a!r} -> {b!r} names a region that is not in the result",
+                              "delete the relation and draw it again")
+        regions[a].links.append(b)
+        regions[b].links.append(a)
+        _role_pair(regions[a], regions[b], at)
+    return regions, flags
+
+
+def _role_pair(a: Region, b: Region, at: str) -> None:
+    def fits(x: Region, y: Region) -> bool:
+        return (C.HEDGE in x.labels and C.SCOPE in y.labels) or (
+            C.CLAIM in x.labels and (C.SOURCE in y.labels or C.ENTITY in y.labels))
+
+    if not (fits(a, b) or fits(b, a)):
+        raise CorpusError(at, f"a relation between {a.text!r} ({', '.join(a.labels)}) and {b.text!r} "
+                              f"({', '.join(b.labels)}) means nothing here",
+                          "relate only a hedge cue to its scope, or a claim to its source")
+
+
+def _linked(regions: dict[str, Region], reg: Region, wanted: tuple[str, ...], what: str, where: str) -> Region | None:
+    found = [regions[r] for r in reg.links if any(w in regions[r].labels for w in wanted)]
+    if len(found) > 1:
+        raise CorpusError(where, f"{what} of {reg.text!r} ({reg.start}:{reg.end}) is related to {len(found)} regions",
+                          "keep one relation")
+    return found[0] if found else None
+
+
+def from_result(result: list, segment: dict, unit: Unit = "codepoint", where: str = "<result>") -> dict:
+    """The sentence record that a Label Studio result describes."""
+    text = segment["text"]
+    regions, flags = _regions(result, text, unit, where)
+    rec = empty_record(segment)
+    for reg in regions.values():
+        at = f"{where} region {reg.text!r} ({reg.start}:{reg.end})"
+        span = {"start": reg.start, "end": reg.end, "text": reg.text}
+        if C.ENTITY in reg.labels:
+            rec["entities"].append({**span, "label": reg.labels[C.ENTITY]})
+        if C.HEDGE in reg.labels:
+            scope = _linked(regions, reg, (C.SCOPE,), "hedge cue", at)
+            if scope is None:
+                raise CorpusError(at, "hedge cue has no scope", "mark its scope and relate the cue to it")
+            rec["hedges"].append({**span, "type": reg.labels[C.HEDGE], "scope_start": scope.start,
+                                  "scope_end": scope.end})
+        if C.CLAIM in reg.labels:
+            rec["claims"].append(_claim(regions, reg, span, at))
+    rec = with_flags(rec)
+    if flags is not None:  # ticked flags are kept as given; the validator compares them with the spans
+        rec.update({f: f in flags for f in C.flag_names()})
+    return rec
+
+
+def _claim(regions: dict[str, Region], reg: Region, span: dict, at: str) -> dict:
+    missing = [c for c in C.REGION_CHOICES if c not in reg.choices]
+    if missing:
+        raise CorpusError(at, f"claim has no {' / '.join(missing)}", "select the claim and choose them")
+    src = _linked(regions, reg, (C.SOURCE, C.ENTITY), "claim", at)
+    kind = reg.choices[C.SOURCE_TYPE]
+    if (kind == "mention") != (src is not None):
+        raise CorpusError(at, f"claim has source type {kind!r} but {'a' if src else 'no'} related source region",
+                          "choose source type 'mention' exactly when the claim is related to a source")
+    source = {"type": kind} if src is None else {"type": kind, "start": src.start, "end": src.end, "text": src.text}
+    return {**span, "type": reg.choices[C.CLAIM_TYPE], "checkworthy": C.YES_NO[reg.choices[C.CHECKWORTHY]],
+            "source": source}
+
+
+# -- a whole export -> layers ----------------------------------------------------
+
+
+def annotator_key(annotation: dict) -> str:
+    """Who made an annotation: the Label Studio user id (or e-mail), '-' when the export does not say."""
+    who = annotation.get("completed_by")
+    if isinstance(who, dict):
+        who = who.get("email") or who.get("id")
+    return "-" if who is None else str(who)
+
+
+def _segment(repo: Repo, task: dict, cache: dict, where: str) -> dict:
+    data = task["data"]
+    doc_id, sid = data.get("doc_id"), data.get("sentence_id")
+    if not isinstance(doc_id, str) or not isinstance(sid, str):
+        raise CorpusError(where, "task data has no doc_id / sentence_id", "export the tasks with `claimcorpus ls export`")
+    if doc_id not in cache:
+        if not repo.segments_file(doc_id).is_file():
+            raise CorpusError(where, f"document {doc_id!r} is not in this corpus", "import into the repository the "
+                              "tasks were exported from (--root)")
+        cache[doc_id] = {s["id"]: s for s in read_segments(repo, doc_id)}
+    seg = cache[doc_id].get(sid)
+    if seg is None:
+        raise CorpusError(where, f"sentence {sid!r} is not in annotations/segments/{doc_id}.jsonl",
+                          "the corpus was re-segmented since the export; export and annotate again")
+    if data.get("text") != seg["text"] or data.get("text_sha256") != text_hash(seg["text"]):
+        raise CorpusError(where, f"task text or text_sha256 differs from sentence {sid} of the corpus "
+                                 f"({str(data.get('text'))[:40]!r} vs {seg['text'][:40]!r})",
+                          "never edit task text in Label Studio; re-export the sentence and annotate it again")
+    return seg
+
+
+def resolve_names(keys: list[str], annotator: list[str]) -> dict[str, str]:
+    """Map annotator keys to layer names from ``--annotator NAME`` or ``--annotator KEY=NAME`` options."""
+    pairs = [a.split("=", 1) for a in annotator if "=" in a]
+    plain = [a for a in annotator if "=" not in a]
+    names = {k.strip(): v.strip() for k, v in pairs}
+    if plain:
+        if len(plain) > 1 or pairs or len(keys) > 1:
+            raise CorpusError("--annotator", f"the export has annotations by {len(keys)} annotators "
+                              f"({', '.join(keys)})", "pass --annotator KEY=NAME once for each of them")
+        names = {k: plain[0] for k in keys}
+    missing = [k for k in keys if k not in names]
+    if missing:
+        raise CorpusError("--annotator", f"no layer name for the annotations of {', '.join(missing)} "
+                          "(Label Studio user ids)", "pass --annotator KEY=NAME for each; `claimcorpus ls pull` "
+                          "prints the command with names from the users' e-mails")
+    for k, name in names.items():
+        if not LAYER_ID.match(name):
+            raise CorpusError("--annotator", f"{name!r} is not a layer id",
+                              "use lowercase letters, digits, '_' and '-' (not first)")
+    dup = {n for n in names.values() if list(names.values()).count(n) > 1}
+    if dup:
+        raise CorpusError("--annotator", f"two annotators would share layer {sorted(dup)[0]!r}",
+                          "give each annotator a layer of their own")
+    return {k: names[k] for k in keys}
+
+
+def collect(repo: Repo, tasks: list[dict], *, unit: Unit = "codepoint", predictions: bool = False,
+            name: str = "export", report: Report | None = None) -> dict[str, dict[str, dict[int, dict]]]:
+    """Annotator key -> doc_id -> sentence index -> record, for every (non-cancelled) annotation."""
+    out: dict[str, dict[str, dict[int, dict]]] = defaultdict(lambda: defaultdict(dict))
+    seen: dict[tuple[str, str], str] = {}
+    cache: dict = {}
+    for n, task in enumerate(tasks):
+        where = f"{name} task {task.get('id', n)}"
+        seg = _segment(repo, task, cache, where)
+        where += f" ({seg['id']})"
+        items = task.get("predictions" if predictions else "annotations") or []
+        for ann in items:
+            if not isinstance(ann, dict):
+                raise CorpusError(where, "predictions are ids only in this export", "import the annotations, or "
+                                  "export the predictions with `claimcorpus ls export`")
+            key = (ann.get("model_version") or "-") if predictions else annotator_key(ann)
+            at = f"{where} annotation {ann.get('id', '?')} by {key}"
+            if ann.get("was_cancelled") or ann.get("skipped"):
+                if report is not None:
+                    report.cancelled.append(at)
+                continue
+            if (key, seg["id"]) in seen:
+                raise CorpusError(at, f"{key} annotated this sentence twice (also {seen[key, seg['id']]})",
+                                  "delete one of the two annotations in Label Studio and pull again")
+            seen[key, seg["id"]] = f"annotation {ann.get('id', '?')}"
+            out[key][seg["doc_id"]][seg["index"]] = from_result(ann.get("result") or [], seg, unit, at)
+    return out
+
+
+def import_export(repo: Repo, tasks: list[dict], annotator: list[str], *, unit: Unit = "codepoint",
+                  overwrite: bool = False, predictions: bool = False, name: str = "export",
+                  guidelines_version: str | None = None) -> Report:
+    """Write one layer per annotator; check every target before writing any."""
+    from claimcorpus.validate import schema_findings, sentence_content
+
+    report = Report()
+    found = collect(repo, tasks, unit=unit, predictions=predictions, name=name, report=report)
+    names = resolve_names(sorted(found), annotator)
+    targets = []
+    for key, docs in sorted(found.items()):
+        layer = names[key]
+        meta_path = repo.layer_dir(layer) / "layer.json"
+        for doc_id in sorted(docs):
+            path = repo.layer_file(layer, doc_id)
+            if path.exists() and not overwrite:
+                raise CorpusError(repo.rel(path), f"layer {layer!r} already has annotations for {doc_id}",
+                                  "choose another name with --annotator, or pass --overwrite to replace them")
+            targets.append((key, layer, doc_id))
+        if meta_path.exists() and not overwrite:
+            raise CorpusError(repo.rel(meta_path), f"layer {layer!r} exists", "choose another name with --annotator, "
+                              "or pass --overwrite to replace its files for these documents")
+    for key, layer, doc_id in targets:
+        got = found[key][doc_id]
+        segs = read_segments(repo, doc_id)
+        records = [got.get(s["index"]) or empty_record(s) for s in segs]
+        if len(segs) > len(got):
+            report.unannotated[f"{layer}/{doc_id}"] = len(segs) - len(got)
+        write_layer(repo, layer, doc_id, records, overwrite=overwrite)
+        report.files.append(repo.rel(repo.layer_file(layer, doc_id)))
+        report.annotations[layer] = report.annotations.get(layer, 0) + len(got)
+        rel = repo.rel(repo.layer_file(layer, doc_id))
+        for rec in records:
+            report.findings += [str(f) for f in schema_findings("sentence", rec, rel, None)]
+            report.findings += [f"{rel}: {code} [{rec['id']}] {msg}" for code, msg in sentence_content(rec)]
+    for key in sorted(found):
+        layer = names[key]
+        meta = {"layer": layer, "kind": "prediction" if predictions else "annotator", "annotator": layer,
+                "date": Date.today().isoformat(), "guidelines_version": guidelines_version,
+                "description": f"imported from Label Studio ({name}; annotator {key})"}
+        write_text(repo.layer_dir(layer) / "layer.json", json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True)
+                   + "\n")
+    return report
+

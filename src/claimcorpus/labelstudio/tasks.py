@@ -1,0 +1,118 @@
+"""Export: sentence records -> Label Studio tasks (one task per sentence).
+
+A task::
+
+    {"data": {"text": "Kyiv said it may act.", "sentence_id": "doc1-s0000", "doc_id": "doc1",
+              "index": 0, "text_sha256": "<sha256 of the UTF-8 sentence text>"},
+     "predictions": [{"model_version": "<layer>", "result": [...]}],   # pre-annotation layers
+     "annotations": [{"result": [...], "ground_truth": true}]}          # --review layer (e.g. gold)
+
+A result lists entity regions first (Label Studio's CoNLL converter reads the first
+<Labels> it meets in a result), then hedge cues, their scopes and cue->scope relations,
+then claims with their per-region choices, sources and claim->source relations, then
+the sentence flags that are true.
+"""
+
+from __future__ import annotations
+
+from claimcorpus.documents import load_documents
+from claimcorpus.errors import CorpusError
+from claimcorpus.labelstudio import config as C
+from claimcorpus.labelstudio.offsets import Unit, encode
+from claimcorpus.layers import read_layer, read_meta, read_segments
+from claimcorpus.layout import Repo
+from claimcorpus.textio import sha256
+
+
+def text_hash(text: str) -> str:
+    return sha256(text.encode("utf-8"))
+
+
+def task_data(segment: dict) -> dict:
+    return {"text": segment["text"], "sentence_id": segment["id"], "doc_id": segment["doc_id"],
+            "index": segment["index"], "text_sha256": text_hash(segment["text"])}
+
+
+def _value(text: str, start: int, end: int, unit: Unit) -> dict:
+    return {"start": encode(text, start, unit), "end": encode(text, end, unit), "text": text[start:end]}
+
+
+def _region(rid: str, control: str, text: str, start: int, end: int, label: str, unit: Unit) -> dict:
+    return {"id": rid, "from_name": control, "to_name": C.TEXT, "type": "labels",
+            "value": {**_value(text, start, end, unit), "labels": [label]}}
+
+
+def _choice(rid: str, control: str, text: str, start: int, end: int, value: str, unit: Unit) -> dict:
+    return {"id": rid, "from_name": control, "to_name": C.TEXT, "type": "choices",
+            "value": {**_value(text, start, end, unit), "choices": [value]}}
+
+
+def _relation(a: str, b: str) -> dict:
+    return {"from_id": a, "to_id": b, "type": "relation", "direction": "right"}
+
+
+def to_result(rec: dict, unit: Unit = "codepoint") -> list[dict]:
+    """The Label Studio result of one sentence record (region ids are stable: e0, h0, h0s, c0, c0s, ...)."""
+    t = rec["text"]
+    out = [_region(f"e{i}", C.ENTITY, t, e["start"], e["end"], e["label"], unit) for i, e in enumerate(rec["entities"])]
+    for i, h in enumerate(rec["hedges"]):
+        out += [_region(f"h{i}", C.HEDGE, t, h["start"], h["end"], h["type"], unit),
+                _region(f"h{i}s", C.SCOPE, t, h["scope_start"], h["scope_end"], C.SCOPE, unit),
+                _relation(f"h{i}", f"h{i}s")]
+    for i, c in enumerate(rec["claims"]):
+        cid, s, e, src = f"c{i}", c["start"], c["end"], c["source"]
+        checkworthy = next(k for k, v in C.YES_NO.items() if v is c["checkworthy"])
+        out += [_region(cid, C.CLAIM, t, s, e, C.CLAIM, unit),
+                _choice(cid, C.CLAIM_TYPE, t, s, e, c["type"], unit),
+                _choice(cid, C.CHECKWORTHY, t, s, e, checkworthy, unit),
+                _choice(cid, C.SOURCE_TYPE, t, s, e, src["type"], unit)]
+        if src["type"] == "mention":
+            out += [_region(f"{cid}s", C.SOURCE, t, src["start"], src["end"], C.SOURCE, unit),
+                    _relation(cid, f"{cid}s")]
+    flags = [f for f in C.flag_names() if rec[f]]
+    if flags:
+        out.append({"id": "flags", "from_name": C.FLAGS, "to_name": C.TEXT, "type": "choices",
+                    "value": {"choices": flags}})
+    return out
+
+
+def _layer_records(repo: Repo, layer: str, doc_id: str) -> dict[str, dict]:
+    read_meta(repo, layer)
+    if not repo.layer_file(layer, doc_id).is_file():
+        raise CorpusError(repo.rel(repo.layer_file(layer, doc_id)), f"layer {layer!r} has no file for {doc_id!r}",
+                          f"leave out --doc {doc_id} or the layer, or annotate the document in that layer")
+    return {r["id"]: r for r in read_layer(repo, layer, doc_id)}
+
+
+def export_tasks(repo: Repo, doc_ids: list[str] | None = None, *, predictions: list[str] = (),
+                 review: str | None = None, unit: Unit = "codepoint") -> list[dict]:
+    """Tasks for every sentence of ``doc_ids`` (default: all documents), in document then sentence order.
+
+    ``predictions`` layers become predictions (model_version = layer id); ``review`` becomes an annotation.
+    """
+    docs = load_documents(repo)
+    for doc_id in doc_ids or []:
+        if doc_id not in docs:
+            raise CorpusError(repo.rel(repo.manifest), f"no document {doc_id!r}",
+                              "pass a doc_id listed in seeds/manifest.jsonl")
+    tasks = []
+    for doc_id in sorted(doc_ids or docs):
+        pred = {layer: _layer_records(repo, layer, doc_id) for layer in predictions}
+        gold = _layer_records(repo, review, doc_id) if review else {}
+        for seg in read_segments(repo, doc_id):
+            task: dict = {"data": task_data(seg)}
+            if pred:
+                task["predictions"] = [{"model_version": layer, "result": to_result(_record(recs, seg, layer), unit)}
+                                       for layer, recs in pred.items()]
+            if review:
+                task["annotations"] = [{"result": to_result(_record(gold, seg, review), unit), "ground_truth": True}]
+            tasks.append(task)
+    return tasks
+
+
+def _record(records: dict[str, dict], seg: dict, layer: str) -> dict:
+    rec = records.get(seg["id"])
+    if rec is None or rec["text"] != seg["text"]:
+        raise CorpusError(f"annotations/{layer}/{seg['doc_id']}.jsonl", f"sentence {seg['id']} is missing or its text "
+                          "differs from annotations/segments", "run `claimcorpus validate` and fix the layer first")
+    return rec

@@ -1,0 +1,91 @@
+"""Shared test helpers and fixtures. Every test works in tmp_path; nothing writes into the checkout.
+
+Plain helpers (import them with ``from conftest import make_repo``) and the pytest fixtures that wrap them:
+
+- ``make_repo(tmp_path, {"a.txt": "Text."})`` -> Repo: a tiny repository built by the real ingest.
+- ``copy_base(dest)`` -> Repo: a copy of tests/fixtures/base (one document, segments, a valid "gold" layer).
+- ``apply_overlay(root, overlay)``: copy an overlay folder's files over a repository (WHY files skipped).
+- ``copy_checkout(dest)`` -> Path: a copy of the whole repository (sources, data, docs), without venvs and caches.
+- ``run_cli(*args, cwd=None)`` -> CompletedProcess: the installed ``claimcorpus`` command, as a user runs it.
+- ``tree(root)`` -> {relative path: bytes}: every file under a folder, to compare before and after.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from claimcorpus.documents import ingest
+from claimcorpus.layout import Repo
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+FIXTURES = TESTS / "fixtures"
+BASE = FIXTURES / "base"
+INVALID = FIXTURES / "invalid"
+TEXTS = TESTS / "texts"
+SEED = ROOT / "seeds" / "000_418805c56f629208.txt"
+CLAIMCORPUS = ROOT / ".venv" / "bin" / "claimcorpus"
+_NOT_COPIED = shutil.ignore_patterns(".git", ".venv", ".venv-*", "build", "__pycache__", ".pytest_cache",
+                                     ".hypothesis", ".ruff_cache", "*.egg-info")
+
+
+def make_repo(tmp_path: Path, texts: dict[str, str | bytes]) -> Repo:
+    """A repository at tmp_path/"repo" holding ``texts`` (file name -> content), each ingested for real.
+
+    str content is written as UTF-8 exactly as given (no newline translation); bytes as they are.
+    The doc_id is the file name's stem. Sources are written to tmp_path/"incoming" first.
+    """
+    repo = Repo(tmp_path / "repo")
+    incoming = tmp_path / "incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    repo.root.mkdir(parents=True, exist_ok=True)
+    for name, content in texts.items():
+        source = incoming / name
+        source.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        ingest(repo, source)
+    return repo
+
+
+def copy_base(dest: Path) -> Repo:
+    shutil.copytree(BASE, dest)
+    return Repo(dest)
+
+
+def apply_overlay(root: Path, overlay: Path) -> None:
+    shutil.copytree(overlay, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns("WHY"))
+
+
+def copy_checkout(dest: Path) -> Path:
+    shutil.copytree(ROOT, dest, ignore=_NOT_COPIED, symlinks=True)
+    return dest
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def run_cli(*args: str | Path, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([str(CLAIMCORPUS), *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          encoding="utf-8", timeout=timeout, check=False)
+
+
+@pytest.fixture
+def base_repo(tmp_path: Path) -> Repo:
+    """A fresh copy of tests/fixtures/base in tmp_path; valid as it is."""
+    return copy_base(tmp_path / "base")
+
+
+@pytest.fixture
+def repo_factory(tmp_path: Path):
+    """``repo_factory({"a.txt": "..."})`` -> Repo built by ingest inside this test's tmp_path."""
+    return lambda texts: make_repo(tmp_path, texts)
+
+
+@pytest.fixture
+def checkout_copy(tmp_path: Path) -> Path:
+    """A copy of the whole repository to run commands on without touching the real one."""
+    return copy_checkout(tmp_path / "checkout")

@@ -1,0 +1,134 @@
+"""Canonical text: strict UTF-8, one leading BOM dropped, CRLF and lone CR -> LF, nothing else changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from claimcorpus.errors import CorpusError
+from claimcorpus.textio import atomic_writer, canonical_text, iter_jsonl, read_document, write_text
+
+SETTINGS = settings(max_examples=200, deadline=None, database=None)
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    (b"\xef\xbb\xbfA\r\nB\rC\n", "A\nB\nC\n"),
+    (b"one\r\ntwo\r\n", "one\ntwo\n"),
+    (b"one\rtwo\r", "one\ntwo\n"),
+    (b"a\r\r\nb", "a\n\nb"),              # lone CR, then CRLF
+    (b"a\n\rb", "a\n\nb"),                # LF then lone CR: two breaks, not one CRLF
+    (b"a\r\n\r\nb", "a\n\nb"),
+    (b"\xef\xbb\xbf\xef\xbb\xbfx", "\ufeffx"),  # only one leading BOM is dropped
+    (b"x\xef\xbb\xbfy", "x\ufeffy"),        # a BOM inside the text is text
+    (b"  padded\t \n\n", "  padded\t \n\n"),  # outer whitespace is kept
+    ("caf\u00e9 cafe\u0301 \u00a0\u2028\x85 \U0001F600 \u20ac4.2bn".encode(),
+     "caf\u00e9 cafe\u0301 \u00a0\u2028\x85 \U0001F600 \u20ac4.2bn"),  # no normalisation of any kind
+])
+def test_canonical_text_by_hand(raw: bytes, want: str) -> None:
+    assert canonical_text(raw) == want
+
+
+@given(st.text(min_size=1).filter(lambda t: t.strip()))
+@SETTINGS
+def test_text_without_cr_or_bom_is_unchanged(text: str) -> None:
+    text = text.replace("\r", "").lstrip("\ufeff")
+    if text.strip():
+        assert canonical_text(text.encode("utf-8")) == text
+
+
+@given(st.lists(st.sampled_from(["a", "\u00e9", "\U0001F600", " ", "\n", "\r", "\r\n", "\ufeff", "."]), min_size=1))
+@SETTINGS
+def test_only_bom_and_line_ends_change(parts: list[str]) -> None:
+    text = "".join(parts)
+    want = re.sub(r"\r\n?", "\n", text[1:] if text.startswith("\ufeff") else text)
+    if not want.strip():
+        with pytest.raises(CorpusError, match="empty or only whitespace"):
+            canonical_text(text.encode())
+        return
+    got = canonical_text(text.encode())
+    assert got == want
+    assert "\r" not in got
+
+
+@pytest.mark.parametrize(("raw", "offset"), [
+    (b"abc\xffdef", 3),
+    (b"caf\xc3", 3),                       # truncated two-byte sequence at the end
+    (b"ok\n\xc0\xafx", 3),                 # overlong encoding of '/'
+    (b"\xe2\x82\xac \xed\xa0\x80", 4),     # '\u20ac' then an encoded surrogate
+    (b"\xef\xbb\xbfabc\x92", 6),           # the offset counts the BOM's bytes: it is into the raw file
+])
+def test_invalid_utf8_names_the_byte_offset(raw: bytes, offset: int) -> None:
+    with pytest.raises(CorpusError) as info:
+        canonical_text(raw, "seeds/x.txt")
+    message = str(info.value)
+    assert message.startswith("seeds/x.txt: ")
+    assert f"byte {offset} " in message
+    assert "Fix:" in message
+
+
+@pytest.mark.parametrize("raw", [b"", b" ", b"\n\n", b" \r\n\t\r ", b"\xef\xbb\xbf", b"\xef\xbb\xbf \r\n", "\u3000\u00a0".encode()])
+def test_empty_or_whitespace_only_is_an_error(raw: bytes) -> None:
+    with pytest.raises(CorpusError) as info:
+        canonical_text(raw, "seeds/blank.txt")
+    assert str(info.value).startswith("seeds/blank.txt: the text is empty or only whitespace. Fix: ")
+
+
+def test_missing_file_and_directory(tmp_path) -> None:
+    with pytest.raises(CorpusError, match="no such file"):
+        read_document(tmp_path / "nope.txt")
+    with pytest.raises(CorpusError, match="is a directory"):
+        read_document(tmp_path)
+
+
+def test_manifest_hashes_are_of_raw_bytes_and_canonical_text(repo_factory) -> None:
+    raw = b"\xef\xbb\xbfPort reopens\r\nShips left at 6 a.m.\rAll clear.\r\n"
+    canonical = "Port reopens\nShips left at 6 a.m.\nAll clear.\n"  # written by hand from raw
+    repo = repo_factory({"port.txt": raw})
+    entry = json.loads(repo.manifest.read_text(encoding="utf-8"))
+    assert entry == {
+        "doc_id": "port", "path": "seeds/port.txt", "language": "en",
+        "sha256_raw": hashlib.sha256(raw).hexdigest(),
+        "sha256_text": hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+        "n_chars": 45, "title": None, "source": None, "date": None, "license": None,
+    }
+    assert len(canonical) == 45
+    assert entry["sha256_raw"] != entry["sha256_text"]
+    assert (repo.seeds / "port.txt").read_bytes() == raw  # the seed is a byte-for-byte copy
+
+
+def test_plain_lf_file_has_equal_hashes(repo_factory) -> None:
+    raw = "Rain is due in Cork.\n".encode()
+    entry = json.loads(repo_factory({"cork.txt": raw}).manifest.read_text(encoding="utf-8"))
+    assert entry["sha256_raw"] == entry["sha256_text"] == hashlib.sha256(raw).hexdigest()
+    assert entry["n_chars"] == 21
+
+
+def test_iter_jsonl_names_file_and_line(tmp_path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"a": 1}\n\n{"a": 2\n', encoding="utf-8")
+    rows = iter_jsonl(path, "x.jsonl")
+    assert next(rows) == (1, {"a": 1})
+    with pytest.raises(CorpusError) as info:
+        next(rows)
+    assert str(info.value).startswith("x.jsonl:3: not JSON")
+
+
+def test_atomic_writer_leaves_old_file_and_no_temp_on_failure(tmp_path) -> None:
+    path = tmp_path / "data.jsonl"
+    write_text(path, "old\n")
+    with pytest.raises(RuntimeError), atomic_writer(path) as fh:
+        fh.write("new, half written")
+        raise RuntimeError("disk full")
+    assert path.read_text(encoding="utf-8") == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.jsonl"]
+
+
+def test_write_text_is_lf_and_utf8(tmp_path) -> None:
+    path = tmp_path / "t.txt"
+    write_text(path, "\u20ac1\nb\n")
+    assert path.read_bytes() == b"\xe2\x82\xac1\nb\n"

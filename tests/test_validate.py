@@ -1,0 +1,179 @@
+"""The levelled validator: the base fixture is valid, each invalid fixture yields exactly the findings its WHY
+file lists, a record with several faults yields all of them, and every check code has a fixture."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import INVALID, apply_overlay, copy_base
+
+from claimcorpus.checks import CHECKS
+from claimcorpus.layout import Repo
+from claimcorpus.textio import dumps
+from claimcorpus.validate import Finding, validate
+
+FIXTURE_DIRS = sorted(p for p in INVALID.iterdir() if p.is_dir())
+GOLD = "annotations/gold/base1.jsonl"
+
+
+def parse_why(path: Path) -> tuple[str, set[tuple]]:
+    """First line '# not valid: <reason>'; then 'expect CODE FILE LINE|- RECORD|-' per finding."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    expected = set()
+    for line in lines[1:]:
+        word, code, file, lineno, record = line.split(" ")
+        assert word == "expect", line
+        expected.add((code, file, None if lineno == "-" else int(lineno), None if record == "-" else record))
+    return lines[0], expected
+
+
+def found(root: Path) -> set[tuple]:
+    return {(f.code, f.file, f.line, f.record) for f in validate(root)}
+
+
+def read_gold(repo: Repo) -> list[dict]:
+    return [json.loads(line) for line in (repo.root / GOLD).read_text(encoding="utf-8").splitlines()]
+
+
+def write_gold(repo: Repo, records: list[dict]) -> None:
+    (repo.root / GOLD).write_text("".join(dumps(r) + "\n" for r in records), encoding="utf-8")
+
+
+def test_base_fixture_is_valid(base_repo: Repo) -> None:
+    assert validate(base_repo.root) == []
+
+
+def test_base_fixture_spans_by_hand(base_repo: Repo) -> None:
+    """The base document read by eye: sentence offsets and a few span slices."""
+    doc = (base_repo.seeds / "base1.txt").read_text(encoding="utf-8")
+    gold = read_gold(base_repo)
+    assert [(r["start"], r["end"]) for r in gold] == [(0, 31), (32, 104), (105, 145)]
+    assert [doc[r["start"]:r["end"]] for r in gold] == [
+        "Kyiv said on Monday it may act.",
+        "The Harbor Bank reported profit of \u20ac4.2bn, roughly 3.5% above forecasts.",
+        "Analysts expect rates to fall next year.",
+    ]
+    assert [e["text"] for r in gold for e in r["entities"]] == ["Kyiv", "Monday", "Harbor Bank", "\u20ac4.2bn", "3.5%", "next year"]
+    assert [(r["hedged"], r["checkworthy"]) for r in gold] == [(True, False), (True, True), (False, False)]
+
+
+# `claimcorpus validate` checks repository files at levels 1-3; level 4 (Great Expectations) runs on the
+# built release tables inside `claimcorpus build`, so its codes cannot be shown by a repository overlay.
+VALIDATE_LEVELS = {1, 2, 3}
+
+
+def test_checks_table_and_fixtures_agree() -> None:
+    """Every level 1-3 code has exactly one fixture folder named <CODE>-<name>; every folder names a real code."""
+    names = [p.name for p in FIXTURE_DIRS]
+    assert len(names) == len(set(names))
+    assert sorted(names) == sorted(f"{c.code}-{c.name}" for c in CHECKS.values() if c.level in VALIDATE_LEVELS)
+    assert all(p.is_dir() for p in INVALID.iterdir())
+    assert {c.level for c in CHECKS.values()} >= VALIDATE_LEVELS
+
+
+@pytest.mark.parametrize("fixture", FIXTURE_DIRS, ids=lambda p: p.name)
+def test_fixture_yields_its_code(fixture: Path, tmp_path: Path) -> None:
+    why, expected = parse_why(fixture / "WHY")
+    assert why.startswith("# not valid: ") and len(why) > len("# not valid: ") + 10
+    code = fixture.name.split("-")[0]
+    assert code in {e[0] for e in expected}
+    # the extra codes a fixture may carry are at the same level or cheaper (a cause shows as its effects)
+    assert all(CHECKS[e[0]].level <= CHECKS[code].level for e in expected)
+    repo = copy_base(tmp_path / "repo")
+    apply_overlay(repo.root, fixture)
+    got = found(repo.root)
+    assert got == expected
+    for f in validate(repo.root):
+        text = str(f)
+        assert text.startswith(f"{f.file}:{f.line}: " if f.line else f"{f.file}: ")
+        assert f" {f.code} {CHECKS[f.code].name}" in text and text.endswith(f"Fix: {CHECKS[f.code].fix}")
+        if f.record:
+            assert f"[{f.record}]" in text
+
+
+def test_fixtures_are_overlays_of_base_files() -> None:
+    """A fixture only adds or replaces files; it never holds anything outside the repository layout."""
+    for fixture in FIXTURE_DIRS:
+        files = [p.relative_to(fixture).as_posix() for p in fixture.rglob("*") if p.is_file()]
+        assert "WHY" in files
+        assert all(f == "WHY" or f.startswith(("seeds/", "annotations/")) for f in files), fixture.name
+
+
+def test_one_record_with_many_content_faults_yields_all(base_repo: Repo) -> None:
+    gold = read_gold(base_repo)
+    rec = gold[0]
+    rec["entities"][0]["text"] = "Kiev"                     # E310
+    rec["entities"][1].update(end=20, text="Monday ")       # E311
+    rec["hedges"][0]["scope_end"] = 25                      # E314
+    rec["claims"][0]["source"]["text"] = "Kiev"             # E315
+    rec["claims"][0]["checkworthy"] = True                  # E317 (flag stays false)
+    rec["hedged"] = False                                   # E316
+    write_gold(base_repo, gold)
+    got = sorted(f.code for f in validate(base_repo.root))
+    assert got == ["E310", "E311", "E314", "E315", "E316", "E317"]
+    assert all(f.record == "base1-s0000" and f.line == 1 and f.file == GOLD for f in validate(base_repo.root))
+
+
+def test_one_record_with_many_schema_faults_yields_all(base_repo: Repo) -> None:
+    gold = read_gold(base_repo)
+    rec = gold[1]
+    rec["entities"][0]["label"] = "COMPANY"     # E202
+    rec["hedges"][0]["type"] = "vague"          # E202
+    rec["claims"][0]["type"] = "opinion"        # E202
+    rec["claims"][0]["source"] = {"type": "reporter"}  # E202
+    del rec["hedged"]                           # E201
+    rec["checkworthy"] = "yes"                  # E201
+    write_gold(base_repo, gold)
+    findings = validate(base_repo.root)
+    assert sorted(f.code for f in findings) == ["E201", "E201", "E202", "E202", "E202", "E202"]
+    assert all((f.file, f.line, f.record) == (GOLD, 2, "base1-s0001") for f in findings)
+    messages = " ".join(f.message for f in findings)
+    for bad in ("COMPANY", "vague", "opinion", "reporter", "hedged", "yes"):
+        assert bad in messages
+
+
+def test_every_bad_line_is_reported(base_repo: Repo) -> None:
+    (base_repo.root / GOLD).write_text("{oops\n[1, 2]\nnull\n", encoding="utf-8")
+    got = sorted((f.code, f.line) for f in validate(base_repo.root))
+    assert got == [("E103", 1), ("E103", 2), ("E103", 3)]
+
+
+def test_a_bad_record_does_not_shift_the_order_check_of_the_next(base_repo: Repo) -> None:
+    gold = read_gold(base_repo)
+    gold[0]["entities"][0]["label"] = "CITY"
+    write_gold(base_repo, gold)
+    assert found(base_repo.root) == {("E202", GOLD, 1, "base1-s0000")}
+
+
+def test_unreadable_layer_file_is_not_also_a_segments_mismatch(base_repo: Repo) -> None:
+    (base_repo.root / GOLD).write_bytes(b"\xff\n")
+    assert found(base_repo.root) == {("E102", GOLD, None, None)}
+
+
+def test_missing_manifest(base_repo: Repo) -> None:
+    base_repo.manifest.unlink()
+    got = found(base_repo.root)
+    assert ("E101", "seeds/manifest.jsonl", None, None) in got
+    # without a manifest every other file names an unknown document
+    assert got - {("E101", "seeds/manifest.jsonl", None, None)} == {
+        ("E301", "annotations/segments/base1.jsonl", None, None), ("E301", GOLD, None, None)}
+
+
+def test_missing_segments_file(base_repo: Repo) -> None:
+    (base_repo.segments / "base1.jsonl").unlink()
+    got = found(base_repo.root)
+    assert ("E101", "annotations/segments/base1.jsonl", None, "base1") in got
+
+
+def test_edited_seed_is_a_hash_mismatch(base_repo: Repo) -> None:
+    seed = base_repo.seeds / "base1.txt"
+    seed.write_bytes(seed.read_bytes() + b"\n")  # canonical text changes too, no sentence moves
+    assert found(base_repo.root) == {("E105", "seeds/base1.txt", None, "base1")}
+
+
+def test_finding_str_format() -> None:
+    f = Finding("E310", "annotations/gold/d.jsonl", 3, "d-s0002", "entities[0] text 'Kiev' is not the slice 'Kyiv'")
+    assert str(f) == ("annotations/gold/d.jsonl:3: E310 span-text [d-s0002] entities[0] text 'Kiev' is not the slice "
+                      "'Kyiv'. Fix: copy the text from the slice, or correct start/end")
