@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from claimcorpus.documents import ingest
 from claimcorpus.layout import Repo
@@ -31,6 +33,9 @@ SEED = ROOT / "seeds" / "000_418805c56f629208.txt"
 CLAIMCORPUS = ROOT / ".venv" / "bin" / "claimcorpus"
 _NOT_COPIED = shutil.ignore_patterns(".git", ".venv", ".venv-*", "build", "__pycache__", ".pytest_cache",
                                      ".hypothesis", ".ruff_cache", "*.egg-info")
+
+# hypothesis keeps caches in ./.hypothesis by default; tests never write into the checkout
+set_hypothesis_home_dir(tempfile.mkdtemp(prefix="claimcorpus-hypothesis-"))
 
 
 def make_repo(tmp_path: Path, texts: dict[str, str | bytes]) -> Repo:

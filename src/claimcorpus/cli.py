@@ -96,7 +96,10 @@ def validate(
     summary = f"{len(v.texts)} documents, {len(layers)} layers, {v.n_records} records"
     if findings:
         codes = sorted({f.code for f in findings})
-        fail(f"{len(findings)} findings ({', '.join(codes)}) in {summary}. Fix: see docs/checks.md")
+        files = sorted({f.file for f in findings})
+        where = files[0] + (f" and {len(files) - 1} more files" if len(files) > 1 else "")
+        fail(f"{where}: {len(findings)} findings ({', '.join(codes)}) in {summary}. "
+             f"Fix: correct each finding above as its 'Fix:' says (codes in docs/checks.md)")
     typer.echo(f"valid: {summary}")
 
 

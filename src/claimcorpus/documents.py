@@ -9,6 +9,7 @@ A manifest line (seeds/manifest.jsonl)::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from claimcorpus import schema
 from claimcorpus.errors import CorpusError
 from claimcorpus.layout import Repo
 from claimcorpus.segment import segment, segmenter_info
-from claimcorpus.splits import SPLITS, assign_split
+from claimcorpus.splits import SPLITS, SPLITS_FILE, assign_split
 from claimcorpus.textio import canonical_text, dumps, iter_jsonl, read_bytes, sha256, write_bytes, write_jsonl, write_text
 
 DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -102,15 +103,30 @@ def ingest(repo: Repo, source: Path, doc_id: str | None = None, *, language: str
                           "rename the new file before ingesting it")
     info = segmenter_info()
     seg_meta = repo.segments / "segmenter.json"
-    if seg_meta.is_file():
-        if json.loads(seg_meta.read_text(encoding="utf-8")) != info:
-            raise CorpusError(repo.rel(seg_meta), "the installed segmenter differs from the one that segmented the corpus",
-                              "install the pinned versions (make install) before ingesting")
-    else:
-        write_text(seg_meta, dumps(info) + "\n")
-    if not target.exists():
-        write_bytes(target, raw)
-    write_jsonl(repo.segments_file(doc_id), segment_records(doc_id, text))
-    assign_split(repo, doc_id, split)
-    write_manifest(repo, [*entries, entry])
+    if seg_meta.is_file() and json.loads(seg_meta.read_text(encoding="utf-8")) != info:
+        raise CorpusError(repo.rel(seg_meta), "the installed segmenter differs from the one that segmented the corpus",
+                          "install the pinned versions (make install) before ingesting")
+    with _restored_on_failure([seg_meta, target, repo.segments_file(doc_id), repo.annotations / SPLITS_FILE]):
+        if not seg_meta.is_file():
+            write_text(seg_meta, dumps(info) + "\n")
+        if not target.exists():
+            write_bytes(target, raw)
+        write_jsonl(repo.segments_file(doc_id), segment_records(doc_id, text))
+        assign_split(repo, doc_id, split)
+        write_manifest(repo, [*entries, entry])  # last: the document exists once this rename is done
     return entry
+
+
+@contextlib.contextmanager
+def _restored_on_failure(paths: list[Path]):
+    """Put ``paths`` back as they were (removing new ones) if the block fails: a failed ingest leaves nothing."""
+    before = {p: p.read_bytes() if p.is_file() else None for p in paths}
+    try:
+        yield
+    except BaseException:
+        for p, old in before.items():
+            if old is None:
+                p.unlink(missing_ok=True)
+            elif not p.is_file() or p.read_bytes() != old:
+                write_bytes(p, old)
+        raise

@@ -19,7 +19,8 @@ def checks_md(repo: Repo) -> str:
             "`claimcorpus validate` runs these levels in order, cheapest first: 1 files parse, 2 JSON Schema, "
             "3 content, 4 corpus (Great Expectations). Each finding prints "
             "`file:line: CODE name [record] message. Fix: ...`. "
-            "`tests/fixtures/invalid/<CODE>-<name>/` holds one minimal invalid example per code.\n\n"
+            "`tests/fixtures/invalid/<CODE>-<name>/` holds one minimal invalid example per level 1-3 code; "
+            "level 4 codes run on the release tables, and `tests/test_gx_suite.py` corrupts a table for each.\n\n"
             + table_markdown())
 
 

@@ -6,8 +6,9 @@ decoded; messages name the allowed labels. Pandas only derives columns (text len
 rows per sentence, a readable `row_id`); every check is an expectation run by a Checkpoint with
 result_format COMPLETE, so a finding names the offending rows::
 
-    corpus/entities: E404 gx-offsets [doc1-s0002[9:4]] expect_column_pair_values_a_to_be_greater_than_b
-    (end > start): a span ends after it starts; 1 of 6 rows, e.g. doc1-s0002[9:4] (end=4, start=9). Fix: ...
+    corpus/entities: E404 gx-offsets [doc1-s0001[22:40]] expect_column_pair_values_a_to_be_greater_than_b(
+    column_A=sentence_len, column_B=end): span in its sentence: end <= sentence_len; 1 of 5 rows,
+    e.g. doc1-s0001[22:40] (sentence_len=36, end=40). Fix: correct the offsets in annotations/ ...
 
 Each expectation carries its finding code in ``meta["code"]`` and its statement in ``notes``
 (shown in Data Docs). Totals that depend on the data (rows expected in a span table, the known
@@ -46,7 +47,7 @@ CORPUS_BOUNDS: dict[str, tuple[float, float]] = {
 }
 BOUND_COLUMNS = {"hedged_share": "hedged", "entities_per_sentence": "n_entities", "claims_per_sentence": "n_claims"}
 
-# span table -> (label column, label set in schema/, list field of a sentence row)
+# span table -> (its label column, the label set in schema/ that column encodes)
 SPAN_TABLES = {"entities": ("label", "entity_label"), "hedges": ("type", "hedge_type"), "claims": ("type", "claim_type")}
 TABLES = ("documents", "sentences", *SPAN_TABLES)
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}
@@ -204,6 +205,11 @@ def _slices(df: pd.DataFrame, text_col: str, start: str, end: str) -> list:
     return [_slice(t, s, e) for t, s, e in zip(df[text_col], df[start], df[end], strict=True)]
 
 
+def _lengths(texts: pd.Series) -> pd.Series:
+    """Code-point length of each text; null where there is no text (an unknown id, a null cell)."""
+    return texts.map(lambda t: len(t) if isinstance(t, str) else None)
+
+
 def _row_ids(ids: pd.Series) -> list[str]:
     return [v if isinstance(v, str) and v else f"row {i}" for i, v in enumerate(ids)]
 
@@ -236,7 +242,7 @@ def _sentences(sent: pd.DataFrame, spans: dict[str, pd.DataFrame], doc_text: pd.
         s["n_checkworthy_claims"] = s["claims"].map(_checkworthy) if "claims" in s else s["checkworthy_claim_rows"]
     s["has_hedge_rows"] = s["hedges_rows"] > 0
     s["has_checkworthy_claim_rows"] = s["checkworthy_claim_rows"] > 0
-    s["doc_len"] = s["doc_id"].map(doc_text.str.len())
+    s["doc_len"] = _lengths(s["doc_id"].map(doc_text))
     s["doc_text"] = s["doc_id"].map(doc_text)
     s["doc_slice"] = _slices(s, "doc_text", "start", "end")
     return s.drop(columns=["doc_text", *(c for c in SPAN_TABLES if c in s)])
@@ -247,16 +253,24 @@ def _spans(rows: pd.DataFrame, sent: pd.DataFrame, doc_text: pd.Series) -> pd.Da
     by_id = sent.dropna(subset=["id"]).drop_duplicates("id").set_index("id")
     d["row_id"] = [f"{sid}[{_int(a)}:{_int(b)}]" for sid, a, b in zip(d["sentence_id"], d["start"], d["end"], strict=True)]
     d["sentence_text"] = d["sentence_id"].map(by_id["text"])
-    d["sentence_len"] = d["sentence_text"].str.len()
+    d["sentence_len"] = _lengths(d["sentence_text"])
     d["sentence_doc_id"] = d["sentence_id"].map(by_id["doc_id"])
     d["doc_text"] = d["doc_id"].map(doc_text)
-    d["doc_len"] = d["doc_text"].str.len()
+    d["doc_len"] = _lengths(d["doc_text"])
     d["sentence_slice"] = _slices(d, "sentence_text", "start", "end")
     d["doc_slice"] = _slices(d, "doc_text", "doc_start", "doc_end")
     for prefix in ("scope", "source"):
         if f"{prefix}_start" in d:
             d[f"{prefix}_slice"] = _slices(d, "sentence_text", f"{prefix}_start", f"{prefix}_end")
     return d.drop(columns=["sentence_text", "doc_text"])
+
+
+def _with_columns(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with every flat column its config declares (features.py); a missing one is all null (E402)."""
+    from claimcorpus.features import CONFIGS
+
+    missing = [c for c in CONFIGS[table]() if c not in df and c not in SPAN_TABLES]
+    return df.assign(**dict.fromkeys(missing)) if missing else df
 
 
 def prepare(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
@@ -270,12 +284,13 @@ def prepare(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
     if missing:
         raise CorpusError("corpus/", f"the gate needs the tables {', '.join(missing)}",
                           "pass every flat release table (documents, sentences, entities, hedges, claims)")
+    tables = {t: _with_columns(t, tables[t]) for t in TABLES}
     docs = tables["documents"].copy()
     doc_text = docs.dropna(subset=["doc_id"]).drop_duplicates("doc_id").set_index("doc_id")["text"]
     spans = {t: tables[t] for t in SPAN_TABLES}
     sent = _sentences(tables["sentences"], spans, doc_text)
     docs["row_id"] = _row_ids(docs["doc_id"])
-    docs["text_len"] = docs["text"].str.len()
+    docs["text_len"] = _lengths(docs["text"])
     docs["sentence_rows"] = docs["doc_id"].map(sent.groupby("doc_id").size()).fillna(0).astype(int)
     frames = {"documents": docs, "sentences": sent}
     frames |= {t: _spans(rows, tables["sentences"], doc_text) for t, rows in spans.items()}
@@ -307,15 +322,23 @@ def _context(suites: dict):
 
 
 def _short(v) -> str:
-    r = repr(v.item() if hasattr(v, "item") else v)
+    """A cell value for a message: null for missing, 36 for 36.0, long strings cut."""
+    v = v.item() if hasattr(v, "item") else v
+    if not isinstance(v, (list, tuple, dict)) and pd.isna(v):
+        return "null"
+    r = repr(int(v) if isinstance(v, float) and v.is_integer() else v)
     return r if len(r) <= 40 else r[:37] + "..."
+
+
+def _observed(v) -> str:
+    return f"{float(v):.4g}" if isinstance(v, float) else _short(v)
 
 
 def _finding(table: str, res) -> Finding:
     cfg, out = res.expectation_config, res.result
     code, says = cfg.meta["code"], cfg.meta["says"]
     cols = {k: v for k, v in cfg.kwargs.items() if k in ("column", "column_A", "column_B", "column_list")}
-    head = f"{cfg.type}({', '.join(f'{k}={v}' for k, v in cols.items())}): {says}"
+    head = cfg.type + (f"({', '.join(f'{k}={v}' for k, v in cols.items())})" if cols else "") + f": {says}"
     where = f"corpus/{table}"
     exc = res.exception_info or {}
     if exc.get("raised_exception"):
@@ -323,10 +346,13 @@ def _finding(table: str, res) -> Finding:
     rows = out.get("unexpected_index_list")
     if rows is None:
         expected = {k: v for k, v in cfg.kwargs.items() if k in ("value", "min_value", "max_value")}
-        return Finding(code, where, None, None, f"{head}; observed {_short(out.get('observed_value'))}, expected {expected}")
-    ids = list(dict.fromkeys(r["row_id"] for r in rows))
+        return Finding(code, where, None, None, f"{head}; observed {_observed(out.get('observed_value'))}, expected {expected}")
+    by_id: dict[str, dict] = {}
+    for r in rows:
+        by_id.setdefault(r["row_id"], r)  # one example per row id (a duplicate shows once)
+    first, ids = list(by_id.values()), list(by_id)
     shown = "; ".join(f"{r['row_id']} (" + ", ".join(f"{k}={_short(v)}" for k, v in r.items() if k != "row_id") + ")"
-                      for r in rows[:SHOWN])
+                      for r in first[:SHOWN])
     record = ", ".join(ids[:LISTED]) + (f" and {len(ids) - LISTED} more" if len(ids) > LISTED else "")
     return Finding(code, where, None, record, f"{head}; {out.get('unexpected_count', len(rows))} of "
                                               f"{out.get('element_count')} rows, e.g. {shown}")

@@ -1,0 +1,529 @@
+"""Benchmark: synthetic corpora at several sizes, every pipeline stage, and the baselines beside them.
+
+    scripts/bench [--sizes 10000,100000,1000000] [--out build/bench]
+
+A synthetic corpus is a real repository layout in a temp folder, made deterministically
+(``SEED``) from the gold records of this repository: each sentence is a real gold sentence
+whose entity mentions are swapped, at random, for other real mentions of the same label
+(offsets of every span shifted to match), so the span distribution is the gold one. Sentences
+are laid out as documents of 15-40 sentences in paragraphs of 2-6.
+
+Each stage runs in its own subprocess; wall and CPU time are taken around the work inside
+it, peak RSS is the process's ``ru_maxrss`` (from ``os.wait4``, so stages do not pollute each
+other; for a stage that forks workers it is the largest single process). Writes
+``<out>/bench.md`` and ``<out>/bench.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from claimcorpus.layout import GOLD, Repo
+from claimcorpus.textio import dumps, sha256
+
+SEED = 20260501
+SPAN_FIELDS = ("entities", "hedges", "claims")
+SEG_SAMPLE_CHARS = 600_000  # pySBD runs at ~0.1 MB/s: segment stages use the first documents up to this size
+HERE = Path(__file__).resolve().parents[2]
+
+# -- synthetic corpora -----------------------------------------------------------------------
+
+
+def gold_pool(src: Path) -> list[dict]:
+    """The gold sentence records of ``src`` (sorted by file and index): the material to vary."""
+    out = []
+    for path in sorted((src / "annotations" / GOLD).glob("*.jsonl")):
+        out += [json.loads(ln) for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    if not out:
+        raise SystemExit(f"no gold records under {src}/annotations/{GOLD}: the benchmark samples them")
+    return out
+
+
+def _offsets(rec: dict) -> list[tuple[dict, str]]:
+    """Every (object, key) holding an offset into the sentence text."""
+    out = []
+    for field in SPAN_FIELDS:
+        for span in rec[field]:
+            out += [(span, k) for k in ("start", "end", "scope_start", "scope_end") if k in span]
+            src = span.get("source", {})
+            out += [(src, k) for k in ("start", "end") if k in src]
+    return out
+
+
+def vary(rec: dict, rng: random.Random, mentions: dict[str, list[str]]) -> dict:
+    """A copy of ``rec`` with about half its entity mentions replaced by others of the same label."""
+    rec = json.loads(json.dumps(rec))
+    text, where = rec["text"], _offsets(rec)
+    for ent in sorted(rec["entities"], key=lambda e: -e["start"]):
+        a, b = ent["start"], ent["end"]
+        if rng.random() < 0.5 or any(a < obj[k] < b for obj, k in where):
+            continue
+        new = rng.choice(mentions[ent["label"]])
+        text, delta = text[:a] + new + text[b:], len(new) - (b - a)
+        for obj, k in where:
+            if obj[k] >= b:
+                obj[k] += delta
+    rec["text"] = text
+    for field in SPAN_FIELDS:
+        for span in rec[field]:
+            span["text"] = text[span["start"]:span["end"]]
+            if span.get("source", {}).get("type") == "mention":
+                span["source"]["text"] = text[span["source"]["start"]:span["source"]["end"]]
+    return rec
+
+
+def _document(doc_id: str, recs: list[dict], rng: random.Random) -> tuple[str, list[dict], list[dict]]:
+    """Canonical text, segment records and gold records of one synthetic document."""
+    lines, segs, gold, offset, i, para = [], [], [], 0, 0, 0
+    while i < len(recs):
+        group = recs[i:i + rng.randint(2, 6)]
+        parts = []
+        for rec in group:
+            start = offset + sum(len(p) + 1 for p in parts)
+            parts.append(rec["text"])
+            head = {"id": f"{doc_id}-s{i:04d}", "doc_id": doc_id, "index": i, "start": start,
+                    "end": start + len(rec["text"]), "text": rec["text"]}
+            segs.append({**head, "paragraph": para})
+            gold.append({**rec, **head})
+            i += 1
+        line = " ".join(parts)
+        lines.append(line)
+        offset += len(line) + 1
+        para += 1
+    return "\n".join(lines) + "\n", segs, gold
+
+
+def synth_corpus(root: Path, n_sentences: int, src: Path = HERE, seed: int = SEED) -> dict:
+    """Write a valid repository of ``n_sentences`` gold sentences into ``root``; returns its sizes."""
+    from claimcorpus.segment import segmenter_info
+
+    rng = random.Random(seed)
+    pool = gold_pool(src)
+    mentions: dict[str, list[str]] = defaultdict(list)
+    for rec in pool:
+        for e in rec["entities"]:
+            mentions[e["label"]].append(e["text"])
+    mentions = {k: sorted(set(v)) for k, v in mentions.items()}
+    repo = Repo(root)
+    for d in (repo.seeds, repo.segments, repo.layer_dir(GOLD)):
+        d.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(src / "schema", repo.schema_dir, dirs_exist_ok=True)
+    (repo.segments / "segmenter.json").write_text(dumps(segmenter_info()) + "\n", encoding="utf-8")
+    shutil.copy(src / "annotations" / GOLD / "layer.json", repo.layer_dir(GOLD) / "layer.json")
+    manifest, splits, done, n_docs, n_chars = [], {"train": [], "validation": [], "test": []}, 0, 0, 0
+    while done < n_sentences:
+        k = min(rng.randint(15, 40), n_sentences - done)
+        doc_id = f"syn{n_docs:07d}"
+        text, segs, gold = _document(doc_id, [vary(rng.choice(pool), rng, mentions) for _ in range(k)], rng)
+        raw = text.encode("utf-8")
+        (repo.seeds / f"{doc_id}.txt").write_bytes(raw)
+        repo.segments_file(doc_id).write_text("".join(dumps(r) + "\n" for r in segs), encoding="utf-8")
+        repo.layer_file(GOLD, doc_id).write_text("".join(dumps(r) + "\n" for r in gold), encoding="utf-8")
+        manifest.append({"doc_id": doc_id, "path": f"seeds/{doc_id}.txt", "sha256_raw": sha256(raw),
+                         "sha256_text": sha256(raw), "n_chars": len(text), "language": "en", "title": None,
+                         "source": "claimcorpus bench (synthetic)", "date": None, "license": None})
+        splits[(["train"] * 8 + ["validation", "test"])[n_docs % 10]].append(doc_id)
+        done, n_docs, n_chars = done + k, n_docs + 1, n_chars + len(text)
+    repo.manifest.write_text("".join(dumps(e) + "\n" for e in manifest), encoding="utf-8")
+    (repo.annotations / "splits.json").write_text(json.dumps(splits, indent=2) + "\n", encoding="utf-8")
+    return {"sentences": done, "documents": n_docs, "chars": n_chars}
+
+# -- stages (each runs in its own subprocess) -------------------------------------------------
+
+
+class Clock:
+    """Wall and CPU time (self and children) of the ``with`` block; a stage may time a part only."""
+
+    def __init__(self) -> None:
+        self.wall = self.cpu = None
+
+    @staticmethod
+    def _cpu() -> float:
+        s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+    def __enter__(self):
+        self._w, self._c = time.perf_counter(), self._cpu()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall, self.cpu = time.perf_counter() - self._w, self._cpu() - self._c
+
+
+def _sample_text(root: Path, limit: int | None = SEG_SAMPLE_CHARS) -> str:
+    """The canonical text of the first documents, up to ``limit`` characters (whole documents)."""
+    parts, n = [], 0
+    for path in sorted(Repo(root).seeds.glob("*.txt")):
+        if limit is not None and n >= limit:
+            break
+        parts.append(path.read_text(encoding="utf-8"))
+        n += len(parts[-1])
+    return "".join(parts)
+
+
+def _digest(items) -> str:
+    h = hashlib.sha256()
+    for it in items:
+        h.update(repr(it).encode())
+    return h.hexdigest()[:16]
+
+
+def _segmenter(fn, full: bool = False):
+    def stage(root: Path, work: Path, clock: Clock) -> dict:
+        text = _sample_text(root, None if full else SEG_SAMPLE_CHARS)
+        with clock:
+            out = fn(text)
+        return {"mb": len(text.encode()) / 1e6, "sentences": len(out),
+                "digest": _digest((s.start, s.end) for s in out)}
+    return stage
+
+
+def _spacy(root: Path, work: Path, clock: Clock) -> dict:
+    import spacy
+
+    from claimcorpus.segment import segment
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    text = _sample_text(root)
+    with clock:
+        spans, offset = [], 0
+        for line in text.split("\n"):
+            if line.strip():
+                spans += [(offset + s.start_char, offset + s.end_char) for s in nlp(line).sents if s.text.strip()]
+            offset += len(line) + 1
+    ref = {(s.start, s.end) for s in segment(text)}
+    return {"mb": len(text.encode()) / 1e6, "sentences": len(spans),
+            "agreement_with_pysbd": round(len(ref & set(spans)) / max(1, len(ref)), 4)}
+
+
+def _validator(cls_path: str, levels: int = 3, **kw):
+    def stage(root: Path, work: Path, clock: Clock) -> dict:
+        import importlib
+
+        from claimcorpus import validate
+
+        mod, _, name = cls_path.rpartition(".")
+        cls = getattr(importlib.import_module(mod), name)
+        with clock:
+            if levels == 3:
+                v = cls(Repo(root), **kw)
+                findings = v.run()
+            else:
+                findings, v = _levels_1_2(root, levels, validate), None
+        return {"records": v.n_records if v else None, "findings": len(findings),
+                "digest": _digest(str(f) for f in findings)}
+    return stage
+
+
+def _levels_1_2(root: Path, levels: int, validate) -> list:
+    """Level 1 (files parse, seeds hash) and, with ``levels`` 2, each record's JSON Schema (reference code)."""
+    v = validate.Validator(Repo(root))
+    v.documents()
+    out = list(v.findings)
+    folders = [("segment", v.repo.segments)] + [("sentence", v.repo.layer_dir(lay)) for lay in v.repo.layers()]
+    for name, folder in folders:
+        for path in sorted(folder.glob("*.jsonl")):
+            loaded = validate.load_jsonl(path, v.repo.rel(path))
+            out += loaded.findings
+            if levels >= 2:
+                for line, rec in loaded.records:
+                    out += validate.schema_findings(name, rec, loaded.rel, line)
+    return out
+
+
+def _fast_levels(levels: int):
+    def stage(root: Path, work: Path, clock: Clock) -> dict:
+        from claimcorpus import fastcheck, validate
+
+        repo = Repo(root)
+        with clock:
+            v = validate.Validator(repo)
+            v.documents()
+            n = 0
+            folders = [("segment", repo.segments)] + [("sentence", repo.layer_dir(lay)) for lay in repo.layers()]
+            fv = fastcheck.FastValidator(repo, jobs=1)
+            fv.manifest_ids, fv.texts = v.manifest_ids, {}
+            for name, folder in folders:
+                ok = fastcheck.is_valid(name)
+                for path in sorted(folder.glob("*.jsonl")):
+                    for line in path.read_text(encoding="utf-8").split("\n"):
+                        if line:
+                            rec = json.loads(line)
+                            n += 1
+                            if levels >= 2 and not ok(rec):
+                                raise SystemExit(f"{path}: invalid record in a synthetic corpus")
+        return {"records": n}
+    return stage
+
+
+def _naive_jsonschema(root: Path, work: Path, clock: Clock) -> dict:
+    from claimcorpus import schema
+
+    repo, n, bad = Repo(root), 0, 0
+    with clock:
+        for name, folder in [("segment", repo.segments), ("sentence", repo.layer_dir(GOLD))]:
+            v = schema.validator(name)
+            for path in sorted(folder.glob("*.jsonl")):
+                for line in path.read_text(encoding="utf-8").splitlines():
+                    n += 1
+                    bad += any(True for _ in v.iter_errors(json.loads(line)))
+    return {"records": n, "invalid": bad}
+
+
+def _json_read(root: Path, work: Path, clock: Clock) -> dict:
+    import pyarrow.json as pj
+
+    repo = Repo(root)
+    paths = sorted(repo.segments.glob("*.jsonl")) + sorted(repo.layer_dir(GOLD).glob("*.jsonl"))
+    with clock:
+        rows = sum(pj.read_json(p).num_rows for p in paths)
+    return {"rows": rows, "files": len(paths), "mb": sum(p.stat().st_size for p in paths) / 1e6}
+
+
+def _ge(root: Path, work: Path, clock: Clock) -> dict:
+    try:
+        from claimcorpus.gx_suite import run_gate
+    except ImportError:
+        return {"skipped": "claimcorpus.gx_suite is not in this checkout"}
+    import pandas as pd
+
+    from claimcorpus import build, features
+
+    data = build.collect(Repo(root))
+    ids = [d for ids in data["splits"].values() for d in ids]
+    rows = build.config_rows(data, ids)
+    with clock:
+        result = run_gate({c: pd.DataFrame(rows[c]) for c in features.CONFIGS}, work / "data_docs")
+    return {"findings": len(result.findings)}
+
+
+def _build(root: Path, work: Path, clock: Clock) -> dict:
+    from claimcorpus import build
+
+    out = work / "corpus"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    with clock:
+        info = build.build_into(Repo(root), out)
+    return {"rows": info["counts"]["sentences"], "mb": sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6}
+
+
+def _parquet_files(work: Path) -> list[Path]:
+    return sorted((work / "corpus" / "data").rglob("*.parquet"))
+
+
+def _pq_read(root: Path, work: Path, clock: Clock) -> dict:
+    import pyarrow.parquet as pq
+
+    with clock:
+        rows = sum(pq.read_table(p).num_rows for p in _parquet_files(work))
+    return {"rows": rows}
+
+
+def _pq_write(root: Path, work: Path, clock: Clock) -> dict:
+    import pyarrow.parquet as pq
+
+    from claimcorpus.build import PARQUET
+
+    tables = [(p, pq.read_table(p)) for p in _parquet_files(work)]
+    out = work / "pq_write"
+    out.mkdir(exist_ok=True)
+    with clock:
+        for i, (_, t) in enumerate(tables):
+            pq.write_table(t, out / f"{i}.parquet", **PARQUET)
+    shutil.rmtree(out)
+    return {"rows": sum(t.num_rows for _, t in tables)}
+
+
+def _load_dataset(root: Path, work: Path, clock: Clock) -> dict:
+    from datasets import disable_progress_bars, load_dataset
+
+    disable_progress_bars()
+    cache = work / "hf_cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    with clock:
+        ds = load_dataset(str(work / "corpus"), "sentences", cache_dir=str(cache))
+    shutil.rmtree(cache, ignore_errors=True)
+    return {"rows": sum(len(d) for d in ds.values())}
+
+
+def _generate(root: Path, work: Path, clock: Clock) -> dict:
+    n = int(os.environ["CLAIMCORPUS_BENCH_N"])
+    with clock:
+        return synth_corpus(root, n)
+
+
+def _segment_ref(text):
+    from claimcorpus.segment import segment
+
+    return segment(text)
+
+
+def _segment_fast(text):
+    from claimcorpus.fastcheck import fast_segment
+
+    return fast_segment(text)
+
+
+STAGES = {
+    "generate": _generate,
+    "segment: pySBD (segment.segment)": _segmenter(_segment_ref),
+    "segment: spaCy sentencizer": _spacy,
+    "segment: fast_segment": _segmenter(_segment_fast),
+    "segment: fast_segment, whole corpus": _segmenter(_segment_fast, full=True),
+    "baseline: pyarrow.json read of the JSONL": _json_read,
+    "baseline: naive jsonschema per record": _naive_jsonschema,
+    "validate L1 parse (Validator code)": _validator("claimcorpus.validate.Validator", levels=1),
+    "validate L1-2 schema (Validator code)": _validator("claimcorpus.validate.Validator", levels=2),
+    "validate L1-3 (Validator.run)": _validator("claimcorpus.validate.Validator"),
+    "fast L1 parse": _fast_levels(1),
+    "fast L1-2 compiled schema": _fast_levels(2),
+    "fast L1-3 (FastValidator, 1 process)": _validator("claimcorpus.fastcheck.FastValidator", jobs=1),
+    "fast L1-3 (FastValidator, 2 processes)": _validator("claimcorpus.fastcheck.FastValidator", jobs=2),
+    "validate L4 GE (gx_suite.run_gate)": _ge,
+    "build (build.build_into)": _build,
+    "baseline: pyarrow.parquet write_table": _pq_write,
+    "baseline: pyarrow.parquet read_table": _pq_read,
+    "load_dataset('sentences')": _load_dataset,
+}
+REFERENCE = {"validate L1 parse (Validator code)", "validate L1-2 schema (Validator code)",
+             "validate L1-3 (Validator.run)", "baseline: naive jsonschema per record"}
+BUILD = {"build (build.build_into)", "baseline: pyarrow.parquet write_table", "baseline: pyarrow.parquet read_table",
+         "load_dataset('sentences')", "validate L4 GE (gx_suite.run_gate)"}
+
+
+def run_stage(name: str, root: Path, work: Path, env: dict | None = None) -> dict:
+    """Run one stage in a fresh interpreter; its timings, peak RSS and result."""
+    result = work / "stage.json"
+    result.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "claimcorpus.bench", "--stage", name, "--root", str(root), "--work", str(work)]
+    proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})})
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        return {"error": f"exit {proc.returncode}", "rss_mb": usage.ru_maxrss / 1024}
+    return {**json.loads(result.read_text()), "rss_mb": usage.ru_maxrss / 1024}
+
+
+def _stage_main(name: str, root: Path, work: Path) -> None:
+    clock = Clock()
+    out = STAGES[name](root, work, clock)
+    (work / "stage.json").write_text(json.dumps({**out, "wall_s": clock.wall, "cpu_s": clock.cpu}))
+
+# -- report -----------------------------------------------------------------------------------
+
+
+def ratios(st: dict) -> dict:
+    """The ratios the targets are stated in (None where a stage did not run)."""
+    def get(name, key="wall_s"):
+        return st.get(name, {}).get(key)
+
+    def div(a, b):
+        return round(a / b, 2) if a is not None and b else None
+
+    mbps = lambda n: div(get(n, "mb"), get(n))  # noqa: E731
+    fast_all = get("fast L1-3 (FastValidator, 2 processes)")
+    ge = get("validate L4 GE (gx_suite.run_gate)")
+    total = fast_all + ge if fast_all is not None and ge is not None else fast_all
+    return {
+        "segment fast / pySBD throughput": div(mbps("segment: fast_segment"), mbps("segment: pySBD (segment.segment)")),
+        "segment spaCy / pySBD throughput": div(mbps("segment: spaCy sentencizer"), mbps("segment: pySBD (segment.segment)")),
+        "fast_segment identical to segment.segment": (get("segment: fast_segment", "digest")
+                                                      == get("segment: pySBD (segment.segment)", "digest")),
+        "validate all levels, wall s": total,
+        "validate all levels / pyarrow.json read": div(total, get("baseline: pyarrow.json read of the JSONL")),
+        "validate all levels / parquet read": div(total, get("baseline: pyarrow.parquet read_table")),
+        "Validator.run / FastValidator (2 proc)": div(get("validate L1-3 (Validator.run)"), fast_all),
+        "naive jsonschema / FastValidator (2 proc)": div(get("baseline: naive jsonschema per record"), fast_all),
+        "FastValidator findings identical to Validator": (
+            None if "validate L1-3 (Validator.run)" not in st else
+            get("validate L1-3 (Validator.run)", "digest") == get("fast L1-3 (FastValidator, 2 processes)", "digest")
+            == get("fast L1-3 (FastValidator, 1 process)", "digest")),
+        "build / parquet write": div(get("build (build.build_into)"), get("baseline: pyarrow.parquet write_table")),
+        "load_dataset / parquet read": div(get("load_dataset('sentences')"), get("baseline: pyarrow.parquet read_table")),
+    }
+
+
+def _fmt(x) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return f"{x:.3g}" if x < 100 else f"{x:.0f}"
+    return str(x)
+
+
+def markdown(report: dict) -> str:
+    lines = ["<!-- generated by scripts/bench (claimcorpus.bench); do not edit -->",
+             f"Machine: {report['machine']}. Command: `{report['command']}`.", "",
+             "| sentences | stage | wall s | CPU s | peak RSS MB | MB/s | note |", "|---|---|---|---|---|---|---|"]
+    for size, res in report["sizes"].items():
+        for name, st in res["stages"].items():
+            mbps = st["mb"] / st["wall_s"] if st.get("mb") and st.get("wall_s") else None
+            note = st.get("skipped") or st.get("error") or ", ".join(
+                f"{k} {_fmt(st[k])}" for k in ("sentences", "records", "rows", "findings", "agreement_with_pysbd")
+                if st.get(k) is not None)
+            lines.append(f"| {size} | {name} | {_fmt(st.get('wall_s'))} | {_fmt(st.get('cpu_s'))} | "
+                         f"{_fmt(st.get('rss_mb'))} | {_fmt(mbps)} | {note} |")
+    lines += ["", "| sentences | ratio | value |", "|---|---|---|"]
+    for size, res in report["sizes"].items():
+        lines += [f"| {size} | {k} | {_fmt(v)} |" for k, v in res["ratios"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def bench(sizes: list[int], out: Path, reference_max: int = 100_000, build_max: int = 1_000_000,
+          log=print) -> dict:
+    """Generate each corpus, run every stage on it, write bench.md and bench.json into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    report = {"machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
+              "command": "scripts/bench --sizes " + ",".join(map(str, sizes)), "seed": SEED, "sizes": {}}
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix=f"claimcorpus-bench-{n}.") as tmp:
+            root, work = Path(tmp) / "repo", Path(tmp) / "work"
+            work.mkdir()
+            stages = {}
+            for name in STAGES:
+                if (name in REFERENCE and n > reference_max) or (name in BUILD and n > build_max):
+                    stages[name] = {"skipped": f"not run above {reference_max if name in REFERENCE else build_max} sentences"}
+                    continue
+                stages[name] = run_stage(name, root, work, {"CLAIMCORPUS_BENCH_N": str(n)})
+                log(f"{n:>8} {name}: " + json.dumps({k: _fmt(v) for k, v in stages[name].items()}))
+            report["sizes"][str(n)] = {"stages": stages, "ratios": ratios(stages)}
+        (out / "bench.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        (out / "bench.md").write_text(markdown(report), encoding="utf-8")
+    return report
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n")[0])
+    p.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated sentence counts")
+    p.add_argument("--out", type=Path, default=Path("build/bench"), help="folder for bench.md and bench.json")
+    p.add_argument("--reference-max", type=int, default=100_000,
+                   help="skip the reference Validator and naive jsonschema above this size (they are linear)")
+    p.add_argument("--build-max", type=int, default=1_000_000, help="skip build, GE and load_dataset above this size")
+    p.add_argument("--stage", help=argparse.SUPPRESS)
+    p.add_argument("--root", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    if a.stage:
+        _stage_main(a.stage, a.root, a.work)
+        return
+    report = bench([int(s) for s in a.sizes.split(",")], a.out, a.reference_max, a.build_max)
+    sys.stdout.write(markdown(report))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""Import refuses what it cannot trust, with one clear line, and writes nothing."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from claimcorpus.errors import CorpusError
+from claimcorpus.labelstudio.importer import import_export
+from claimcorpus.labelstudio.tasks import export_tasks
+from conftest import run_cli, tree
+from ls_server import S_KYIV, add_hand_layer, make_own_repo
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    repo = make_own_repo(tmp_path_factory.mktemp("own") / "repo")
+    add_hand_layer(repo)
+    tasks = export_tasks(repo)  # the sentences of both documents, as Label Studio gives them back
+    good = export_tasks(repo, review="hand")
+    return repo, tasks, good
+
+
+def kyiv(good: list[dict]) -> tuple[list[dict], dict]:
+    tasks = copy.deepcopy(good)
+    task = next(t for t in tasks if t["data"]["text"] == S_KYIV)
+    return tasks, task["annotations"][0]
+
+
+def item(ann: dict, from_name: str, n: int = 0) -> dict:
+    return [r for r in ann["result"] if r.get("from_name") == from_name][n]
+
+
+def edit_text(tasks, ann):
+    next(t for t in tasks if t["annotations"] and t["annotations"][0] is ann)["data"]["text"] = S_KYIV.replace("may", "will")
+
+
+def edit_hash(tasks, ann):
+    next(t for t in tasks if t["annotations"] and t["annotations"][0] is ann)["data"]["text_sha256"] = "0" * 64
+
+
+def unknown_label(tasks, ann):
+    item(ann, "entity")["value"]["labels"] = ["CITY"]
+
+
+def unknown_claim_type(tasks, ann):
+    item(ann, "claim_type")["value"]["choices"] = ["rumour"]
+
+
+def unknown_control(tasks, ann):
+    ann["result"].append({"id": "x", "from_name": "sentiment", "to_name": "text", "type": "choices",
+                          "value": {"choices": ["positive"]}})
+
+
+def outside(tasks, ann):
+    item(ann, "entity")["value"].update(start=70, end=90)
+
+
+def empty_span(tasks, ann):
+    item(ann, "entity")["value"].update(end=item(ann, "entity")["value"]["start"])
+
+
+def slice_differs(tasks, ann):
+    item(ann, "entity")["value"]["text"] = "Kiev"
+
+
+def no_scope(tasks, ann):
+    ann["result"] = [r for r in ann["result"] if not (r.get("type") == "relation" and r["from_id"] == "h0")]
+
+
+def no_claim_type(tasks, ann):
+    ann["result"] = [r for r in ann["result"] if r.get("from_name") != "claim_type"]
+
+
+def mention_without_source(tasks, ann):
+    ann["result"] = [r for r in ann["result"] if not (r.get("type") == "relation" and r["from_id"] == "c0")]
+
+
+def meaningless_relation(tasks, ann):
+    ann["result"].append({"from_id": "e0", "to_id": "h0", "type": "relation", "direction": "right"})
+
+
+def twice(tasks, ann):
+    ann["completed_by"] = 5
+    next(t for t in tasks if t["annotations"] and t["annotations"][0] is ann)["annotations"].append(copy.deepcopy(ann))
+
+
+def foreign_task(tasks, ann):
+    tasks.append({"data": {"text": "Hello."}, "annotations": []})
+
+
+CASES = {
+    "text-differs": (edit_text, "task text or text_sha256 differs"),
+    "hash-differs": (edit_hash, "task text or text_sha256 differs"),
+    "unknown-label": (unknown_label, "unknown entity label 'CITY'"),
+    "unknown-claim-type": (unknown_claim_type, "unknown claim_type 'rumour'"),
+    "unknown-control": (unknown_control, "unknown control 'sentiment'"),
+    "span-outside": (outside, "outside the sentence text"),
+    "span-empty": (empty_span, "outside the sentence text .* or empty"),
+    "slice-differs": (slice_differs, "is not the sentence slice.*--offsets utf16"),
+    "hedge-without-scope": (no_scope, "hedge cue has no scope"),
+    "claim-without-type": (no_claim_type, "claim has no claim_type"),
+    "mention-without-source": (mention_without_source, "source type 'mention' but no related source"),
+    "meaningless-relation": (meaningless_relation, "means nothing here"),
+    "two-annotations-one-annotator": (twice, "annotated this sentence twice"),
+    "not-our-task": (foreign_task, "task data has no doc_id / sentence_id"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_refused(pristine, case: str) -> None:
+    repo, _, good = pristine
+    tasks, ann = kyiv(good)
+    change, message = CASES[case]
+    change(tasks, ann)
+    before = tree(repo.root)
+    with pytest.raises(CorpusError, match=message) as err:
+        import_export(repo, tasks, ["x"] if case != "two-annotations-one-annotator" else ["5=x", "-=y"])
+    assert "\n" not in str(err.value) and "Fix: " in str(err.value)
+    assert tree(repo.root) == before
+
+
+def test_cli_says_one_line(pristine, tmp_path: Path) -> None:
+    repo, _, good = pristine
+    tasks, ann = kyiv(good)
+    unknown_label(tasks, ann)
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    res = run_cli("ls", "import", path, "--annotator", "x", "--root", repo.root)
+    assert res.returncode == 1 and res.stdout == ""
+    assert res.stderr.startswith("error: export.json task") and res.stderr.count("\n") == 1
+    path.write_text("{not json", encoding="utf-8")
+    res = run_cli("ls", "import", path, "--annotator", "x", "--root", repo.root)
+    assert res.returncode == 1 and "not JSON" in res.stderr
+
+
+def test_content_findings_are_written_and_reported(pristine, tmp_path: Path) -> None:
+    repo, _, good = pristine
+    tasks, ann = kyiv(good)
+    ent = item(ann, "entity")
+    ent["value"].update(start=ent["value"]["start"] - 1, text=" Kyiv")  # whitespace at an edge: E311
+    flags = item(ann, "flags")
+    flags["value"]["choices"] = ["hedged"]  # a check-worthy claim, but the flag is not ticked: E317
+    report = import_export(repo, tasks, ["findings"])
+    codes = sorted(f.split(": ")[1].split()[0] for f in report.findings)
+    assert codes == ["E311", "E317"]
+    res = run_cli("validate", "--root", repo.root)
+    assert res.returncode == 1 and "E311" in res.stdout and "E317" in res.stdout
