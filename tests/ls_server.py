@@ -12,6 +12,7 @@ Import what you need: ``from ls_server import ls_server, LiveServer, own_repo, .
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import secrets
@@ -22,6 +23,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -138,14 +140,29 @@ def ls_server(request, tmp_path_factory) -> LiveServer:
     if not Path(python).is_file():
         pytest.fail(f"{ENV_PYTHON}={python} does not exist; run `make ls-install`")
     server = start_server(python, tmp_path_factory.mktemp("labelstudio"))
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     note = f"\nLabel Studio up at {server.url} after {server.startup_seconds:.1f} s (fresh data dir)"
-    if reporter:
-        reporter.write_line(note)
-    else:
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
         print(note, file=sys.stderr)
     yield server
     _stop(server.process)
+
+
+def run_main(*args: str | Path) -> SimpleNamespace:
+    """``claimcorpus ARGS`` through cli.main() in this process (no start-up cost): returncode, stdout, stderr."""
+    from claimcorpus.cli import main
+
+    out, err, argv = io.StringIO(), io.StringIO(), sys.argv
+    sys.argv = ["claimcorpus", *map(str, args)]
+    code = 0
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        sys.argv = argv
+    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 # -- test corpora ----------------------------------------------------------------------

@@ -41,6 +41,7 @@ def our_tags(text: str, entities: list[dict]) -> dict[tuple[int, int], str]:
 def converter_tags(tasks: list[dict], config: str, tmp: Path) -> list[list[tuple[str, str]]]:
     """Label Studio's CoNLL-2003 output of ``tasks``: one [(token, tag), ...] per annotation."""
     tasks = [{**t, "id": i + 1} for i, t in enumerate(tasks)]
+    tmp.mkdir(parents=True, exist_ok=True)
     src = tmp / "export.json"
     src.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
     Converter(config, project_dir=str(tmp)).convert_to_conll2003(str(src), str(tmp / "conll"), is_dir=False)
@@ -102,7 +103,7 @@ def test_without_entities_the_full_config_tags_the_next_labels(corpora, tmp_path
     """A Label Studio quirk worth knowing: with no entity region, the converter reads the hedge labels as NER."""
     repo, layer = corpora["own"]
     task = export_tasks(repo, review=layer)[0]
-    task["annotations"][0]["result"] = [r for r in task["annotations"][0]["result"] if r["from_name"] != C.ENTITY]
+    task["annotations"][0]["result"] = [r for r in task["annotations"][0]["result"] if r.get("from_name") != C.ENTITY]
     [full] = converter_tags([task], C.label_config(), tmp_path / "full")
     [ents] = converter_tags([task], C.conll_config(), tmp_path / "ents")
     assert any(tag.endswith("-modal") for _, tag in full)

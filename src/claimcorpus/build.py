@@ -23,11 +23,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from claimcorpus import __version__, features, tables
+from claimcorpus import features, tables
 from claimcorpus.documents import load_documents
 from claimcorpus.errors import CorpusError
 from claimcorpus.layers import read_layer, read_meta
 from claimcorpus.layout import GOLD, Repo
+from claimcorpus.release import current_version
 from claimcorpus.segment import segmenter_info
 from claimcorpus.splits import SPLITS_FILE, read_splits
 from claimcorpus.textio import sha256, write_text
@@ -114,7 +115,7 @@ def build_into(repo: Repo, out: Path, gate: Callable[[dict], list] | None = None
                 progress(f"{config}/{split}")
     write_text(out / SPLITS_FILE, json.dumps(data["splits"], indent=2) + "\n")
     release = {
-        "version": __version__,
+        "version": current_version(repo),
         "segmenter": segmenter_info(),
         "tokenizer": tables.tokenizer_info(),
         "counts": counts,

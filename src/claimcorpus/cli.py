@@ -204,7 +204,8 @@ def build(
     if findings:
         for f in findings[:50]:
             typer.echo(str(f))
-        fail(f"{len(findings)} validation findings; the release was not written. Fix: run `claimcorpus validate`")
+        fail(f"{findings[0].file}: {len(findings)} validation findings; the release was not written. "
+             "Fix: correct each finding above as its 'Fix:' says, then build again")
     try:
         if check:
             differ = release.check(repo, _gate(repo))
@@ -220,7 +221,8 @@ def build(
     except release.GateFailed as err:
         for f in err.findings[:50]:
             typer.echo(str(f))
-        fail(f"{len(err.findings)} Great Expectations findings; corpus/ was left as it was. Fix: correct the annotations")
+        fail(f"{err.findings[0].file}: {len(err.findings)} Great Expectations findings; corpus/ was left as it was. "
+             "Fix: correct the annotations the findings above name, then build again")
     typer.echo(f"built corpus/ v{info['version']}: " + ", ".join(f"{c} {sum(v.values())}" for c, v in info["counts"].items()))
 
 
@@ -260,16 +262,11 @@ def release_cmd(version: str, root: RootOpt = None) -> None:
     repo = _repo(root)
     old = release.prepare(repo, version)
     try:
-        import importlib
-
-        import claimcorpus
-
-        importlib.reload(claimcorpus)
         build(check=False, root=repo.root)
         build(check=True, root=repo.root)
     except (typer.Exit, CorpusError):
-        typer.echo(f"release stopped; CHANGELOG.md and __init__.py now say {version} (was {old}): "
-                   "fix the problem and run `claimcorpus release` again after `git checkout .`", err=True)
+        typer.echo(f"error: CHANGELOG.md, src/claimcorpus/__init__.py: the build failed for {version} (was {old}); "
+                   "nothing was committed or tagged. Fix: `git checkout .`, correct the problem, release again", err=True)
         raise
     release.commit_and_tag(repo, version)
     typer.echo(f"released v{version} (was {old}); push with `git push --follow-tags`, "
@@ -296,6 +293,17 @@ def publish(
     url = release.publish(repo, repo_id, plan)
     typer.echo(f"published {plan['tag']}: {url}; load it with "
                f"load_dataset({repo_id!r}, revision={plan['tag']!r})")
+
+
+@app.command()
+def bench(
+    sizes: Annotated[str, typer.Option(help="Comma-separated sentence counts of the synthetic corpora.")] = "10000,100000,1000000",
+    out: Annotated[Path, typer.Option(help="Folder for bench.md and bench.json.")] = Path("build/bench"),
+) -> None:
+    """Benchmark every stage (segment, validate, build, load) on synthetic corpora, with baselines."""
+    from claimcorpus.bench import main as run
+
+    run(["--sizes", sizes, "--out", str(out)])
 
 
 def main() -> None:

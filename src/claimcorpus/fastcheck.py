@@ -18,20 +18,17 @@ holding other punctuation to pySBD.
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import re
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from claimcorpus import schema
-from claimcorpus.errors import CorpusError
+from claimcorpus import schema, validate
 from claimcorpus.layout import Repo
 from claimcorpus.segment import Segment, _pieces
-from claimcorpus.textio import decode_utf8, read_bytes
-from claimcorpus.validate import (Finding, Validator, load_jsonl, schema_findings, sentence_content,
-                                  sequence_content)
+from claimcorpus.validate import Finding, Validator, sentence_content
 
 # -- compiled JSON Schema predicates -----------------------------------------------------------
 
@@ -176,7 +173,12 @@ def shard_of(doc_id: str, n: int) -> int:
 
 
 class FastValidator(Validator):
-    """``Validator`` with the same findings in the same order; per document, in parallel."""
+    """``Validator`` with the same findings in the same order; per document, in parallel.
+
+    The per-file work is the reference's own (``Validator._records``, ``sentence_content``); only
+    ``validate.schema_findings`` is wrapped, while ``run`` lasts, to skip jsonschema for records the
+    compiled schema accepts, and ``sentence_content`` is skipped for records ``_content_ok`` accepts.
+    """
 
     def __init__(self, repo: Repo, jobs: int | None = None, shard: tuple[int, int] | None = None) -> None:
         super().__init__(repo)
@@ -184,6 +186,13 @@ class FastValidator(Validator):
         self.shard = shard
 
     def run(self, progress=None) -> list[Finding]:
+        with _compiled_schemas():
+            return self._run(progress)
+
+    def _mine(self, doc_id: str) -> bool:
+        return not self.shard or shard_of(doc_id, self.shard[1]) == self.shard[0]
+
+    def _run(self, progress) -> list[Finding]:
         self.documents()
         layers = self.repo.layers()
         metas = []
@@ -194,38 +203,23 @@ class FastValidator(Validator):
             del self.findings[before:]
         seg_files = dict(self._doc_files(self.repo.segments))
         layer_files = [dict(self._doc_files(self.repo.layer_dir(layer))) for layer in layers]
-        stems = sorted(set(seg_files).union(*layer_files))
-        if self.shard:
-            stems = [s for s in stems if shard_of(s, self.shard[1]) == self.shard[0]]
-        missing = [Finding("E101", self.repo.rel(self.repo.segments_file(d)), None, d,
-                           "sentence boundaries are missing; run `claimcorpus ingest` again")
-                   for d in sorted(self.texts) if d not in seg_files
-                   and (not self.shard or shard_of(d, self.shard[1]) == self.shard[0])]
-        tasks = [(s, seg_files.get(s), [(lay, f.get(s)) for lay, f in zip(layers, layer_files)]) for s in stems]
-        seg_out: list[Finding] = []
+        stems = [s for s in sorted(set(seg_files).union(*layer_files)) if self._mine(s)]
+        for doc_id in sorted(self.texts):
+            if doc_id not in seg_files and self._mine(doc_id):
+                self.add([Finding("E101", self.repo.rel(self.repo.segments_file(doc_id)), None, doc_id,
+                                  "sentence boundaries are missing; run `claimcorpus ingest` again")])
+        tasks = [(s, seg_files.get(s), [f.get(s) for f in layer_files]) for s in stems]
         layer_out: list[list[Finding]] = [[] for _ in layers]
         for seg_f, per_layer, n in self._map(tasks):
-            seg_out += seg_f
+            self.findings += seg_f
             for out, got in zip(layer_out, per_layer):
                 out += got
             self.n_records += n
-        self.findings += missing + seg_out
         for meta, out, layer in zip(metas, layer_out, layers):
             self.findings += meta + out
             if progress:
                 progress(layer)
         return self.findings
-
-    def documents(self) -> None:
-        """Validator.documents with the compiled manifest schema (jsonschema only for failing entries)."""
-        real, ok = schema_findings, is_valid("document")
-        import claimcorpus.validate as reference
-
-        reference.schema_findings = lambda name, rec, rel, line: [] if ok(rec) else real(name, rec, rel, line)
-        try:
-            Validator.documents(self)
-        finally:
-            reference.schema_findings = real
 
     def _map(self, tasks: list) -> Iterator[tuple]:
         if self.jobs <= 1 or len(tasks) < 64:
@@ -236,7 +230,7 @@ class FastValidator(Validator):
         global _WORKER
         _WORKER = self
         with multiprocessing.get_context("fork").Pool(self.jobs) as pool:
-            yield from pool.imap(_work, tasks, chunksize=max(1, min(256, len(tasks) // (self.jobs * 8))))
+            yield from pool.imap(_work, tasks, chunksize=max(1, min(64, len(tasks) // (self.jobs * 8))))
 
     def _layer_meta(self, layer: str) -> None:
         """Validator.layer without its files: the layer.json checks."""
@@ -248,86 +242,53 @@ class FastValidator(Validator):
             self._doc_files = real  # type: ignore[method-assign]
 
     def _document(self, task: tuple) -> tuple[list[Finding], list[list[Finding]], int]:
+        """Findings of one document's segments file and of its file in each layer, and its record count."""
         doc_id, seg_path, layer_paths = task
         saved, self.findings, self.n_records = (self.findings, self.n_records), [], 0
         try:
-            return self._check_document(doc_id, seg_path, layer_paths)
+            segments = None
+            if seg_path is not None:
+                _, good = self._records("segment", doc_id, seg_path)
+                segments = [(r["index"], r["start"], r["end"], r["text"]) for _, r in good]
+            seg_f, per_layer = self.findings, []
+            for path in layer_paths:
+                self.findings = []
+                if path is not None:
+                    self._layer_file(doc_id, path, segments)
+                per_layer.append(self.findings)
+            return seg_f, per_layer, self.n_records
         finally:
             self.findings, self.n_records = saved
 
-    def _check_document(self, doc_id: str, seg_path, layer_paths) -> tuple[list[Finding], list[list[Finding]], int]:
-        segments = None
-        seg_f: list[Finding] = []
-        if seg_path is not None:
-            _, good, _ = self._fast_records("segment", doc_id, seg_path)
-            segments = [(r["index"], r["start"], r["end"], r["text"]) for _, r in good]
-            seg_f, self.findings = self.findings, []
-        per_layer = []
-        for _, path in layer_paths:
-            if path is not None:
-                rel, good, n_lines = self._fast_records("sentence", doc_id, path)
-                for line, rec in good:
-                    if not _content_ok(rec):
-                        self.add(Finding(code, rel, line, rec["id"], msg) for code, msg in sentence_content(rec))
-                if segments is not None and len(good) == (self._lines_count(path) if n_lines is None else n_lines):
-                    got = [(r["index"], r["start"], r["end"], r["text"]) for _, r in good]
-                    if got != segments:
-                        missing = sorted({w[0] for w in segments} ^ {g[0] for g in got})
-                        moved = [g[0] for g in got if g not in segments]
-                        self.add([Finding("E308", rel, None, None, f"{len(got)} sentences vs {len(segments)} in "
-                                                                   f"segments; indices differing: {(missing + moved)[:10]}")])
-            per_layer.append(self.findings)
-            self.findings = []
-        return seg_f, per_layer, self.n_records
+    def _layer_file(self, doc_id: str, path: Path, segments: list | None) -> None:
+        """The body of Validator.layer's loop for one file."""
+        rel, good = self._records("sentence", doc_id, path)
+        for line, rec in good:
+            if not _content_ok(rec):
+                self.add(Finding(code, rel, line, rec["id"], msg) for code, msg in sentence_content(rec))
+        lines = self._lines(path)
+        if segments is not None and lines is not None and len(good) == len(lines):
+            got = [(r["index"], r["start"], r["end"], r["text"]) for _, r in good]
+            if got != segments:
+                missing = sorted({w[0] for w in segments} ^ {g[0] for g in got})
+                moved = [g[0] for g in got if g not in segments]
+                self.add([Finding("E308", rel, None, None, f"{len(got)} sentences vs {len(segments)} in segments; "
+                                                           f"indices differing: {(missing + moved)[:10]}")])
 
-    def _lines_count(self, path: Path) -> int:
-        return len(self._lines(path))
 
-    def _fast_records(self, name: str, doc_id: str, path: Path) -> tuple[str, list, int | None]:
-        """Validator._records with the compiled schema; also the non-blank line count if it is certain."""
-        rel = self.repo.rel(path)
-        try:
-            text = decode_utf8(read_bytes(path, rel), rel)
-        except CorpusError:
-            loaded = load_jsonl(path, rel)
-            self.add(loaded.findings)
-            return rel, self._after_parse(name, doc_id, rel, loaded.records), None
-        ok, records, certain = is_valid(name), [], True
-        for lineno, line in enumerate(text.split("\n"), start=1):
-            if not line or line.isspace():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                self.add([Finding("E103", rel, lineno, None, f"{exc.msg} at column {exc.colno}")])
-                certain = False
-                continue
-            if type(rec) is not dict:
-                self.add([Finding("E103", rel, lineno, None, f"a JSON {type(rec).__name__}, not an object")])
-                certain = False
-                continue
-            records.append((lineno, rec))
-        good = self._after_parse(name, doc_id, rel, records, ok)
-        return rel, good, (len(records) if certain and "\r" not in text else None)
+@contextlib.contextmanager
+def _compiled_schemas() -> Iterator[None]:
+    """While active, validate.schema_findings runs jsonschema only on records the compiled schema rejects."""
+    real = validate.schema_findings
 
-    def _after_parse(self, name, doc_id, rel, records, ok=None) -> list:
-        good = []
-        for line, rec in records:
-            if ok is not None and ok(rec):
-                good.append((line, rec))
-                continue
-            bad = schema_findings(name, rec, rel, line)
-            self.add(bad)
-            if not bad:
-                good.append((line, rec))
-        self.n_records += len(records)
-        if doc_id not in self.manifest_ids:
-            self.add([Finding("E301", rel, None, None, f"document {doc_id!r} is not in seeds/manifest.jsonl")])
-            return []
-        if doc_id not in self.texts:
-            return good
-        self.add(sequence_content(doc_id, self.texts.get(doc_id), good, rel))
-        return good
+    def fast(name: str, rec: dict, rel: str, line: int | None) -> list[Finding]:
+        return [] if is_valid(name)(rec) else real(name, rec, rel, line)
+
+    validate.schema_findings = fast
+    try:
+        yield
+    finally:
+        validate.schema_findings = real
 
 
 def _content_ok(rec: dict) -> bool:
@@ -439,13 +400,27 @@ def _fast_pieces(line: str) -> list[tuple[int, int]]:
     return out
 
 
-def fast_segment(text: str) -> list[Segment]:
-    """``segment.segment(text)``, faster: identical sentences and offsets."""
+def _lines_pieces(lines: list[str]) -> list[list[tuple[int, int]]]:
+    return [_fast_pieces(line) if line.strip() else [] for line in lines]
+
+
+def fast_segment(text: str, jobs: int = 1) -> list[Segment]:
+    """``segment.segment(text)``, faster: identical sentences and offsets; lines split over ``jobs`` processes."""
+    lines = text.split("\n")
+    if jobs > 1 and len(text) > 100_000:
+        import multiprocessing
+
+        size = -(-len(lines) // (jobs * 4))
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            pieces = [p for block in pool.map(_lines_pieces, [lines[i:i + size] for i in range(0, len(lines), size)])
+                      for p in block]
+    else:
+        pieces = _lines_pieces(lines)
     out: list[Segment] = []
     offset, paragraph = 0, 0
-    for line in text.split("\n"):
+    for line, spans in zip(lines, pieces):
         if line.strip():
-            for s, e in _fast_pieces(line):
+            for s, e in spans:
                 out.append(Segment(len(out), paragraph, offset + s, offset + e, line[s:e]))
             paragraph += 1
         offset += len(line) + 1

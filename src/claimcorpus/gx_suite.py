@@ -207,7 +207,7 @@ def _slices(df: pd.DataFrame, text_col: str, start: str, end: str) -> list:
 
 def _lengths(texts: pd.Series) -> pd.Series:
     """Code-point length of each text; null where there is no text (an unknown id, a null cell)."""
-    return texts.map(lambda t: len(t) if isinstance(t, str) else None)
+    return texts.map(lambda t: len(t) if isinstance(t, str) else None).astype("float64")  # never inferred as str
 
 
 def _row_ids(ids: pd.Series) -> list[str]:
@@ -334,15 +334,22 @@ def _observed(v) -> str:
     return f"{float(v):.4g}" if isinstance(v, float) else _short(v)
 
 
+def _exception(info: dict | None) -> str | None:
+    """The error of an expectation that raised; GE nests it per metric id ({metric_id: {raised_exception, ...}})."""
+    infos = [info] if info and "raised_exception" in info else list((info or {}).values())
+    msgs = [i.get("exception_message") or "an exception" for i in infos if isinstance(i, dict) and i.get("raised_exception")]
+    return "; ".join(dict.fromkeys(msgs)) or None
+
+
 def _finding(table: str, res) -> Finding:
     cfg, out = res.expectation_config, res.result
     code, says = cfg.meta["code"], cfg.meta["says"]
     cols = {k: v for k, v in cfg.kwargs.items() if k in ("column", "column_A", "column_B", "column_list")}
     head = cfg.type + (f"({', '.join(f'{k}={v}' for k, v in cols.items())})" if cols else "") + f": {says}"
     where = f"corpus/{table}"
-    exc = res.exception_info or {}
-    if exc.get("raised_exception"):
-        return Finding(code, where, None, None, f"{head}; could not be evaluated: {exc.get('exception_message')}")
+    problem = _exception(res.exception_info)
+    if problem:
+        return Finding(code, where, None, None, f"{head}; could not be evaluated: {problem}")
     rows = out.get("unexpected_index_list")
     if rows is None:
         expected = {k: v for k, v in cfg.kwargs.items() if k in ("value", "min_value", "max_value")}

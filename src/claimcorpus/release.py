@@ -31,6 +31,11 @@ def parse(version: str) -> tuple[int, int, int]:
 
 
 def current_version(repo: Repo) -> str:
+    """The version in the repository's src/claimcorpus/__init__.py (the package's own if absent)."""
+    if not (repo.root / INIT).is_file():
+        from claimcorpus import __version__
+
+        return __version__
     m = VERSION_LINE.search((repo.root / INIT).read_text(encoding="utf-8"))
     if not m:
         raise CorpusError(str(INIT), "no __version__ line", 'keep a line __version__ = "X.Y.Z"')
