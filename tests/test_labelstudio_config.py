@@ -42,3 +42,14 @@ def test_label_studio_tools_read_the_config() -> None:
     assert {c.name for c in interface.controls} >= {*C.SPAN_CONTROLS, *C.REGION_CHOICES, C.FLAGS}
     assert "CONLL2003" in Converter(C.label_config(), project_dir=None).supported_formats
     assert "CONLL2003" in Converter(C.conll_config(), project_dir=None).supported_formats
+
+
+def test_cli_config_check(tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    assert run_cli("ls", "config", "--check", "--root", ROOT).returncode == 0
+    (tmp_path / "schema").mkdir()
+    res = run_cli("ls", "config", "--check", "--root", tmp_path)
+    assert res.returncode == 1 and "claimcorpus ls config" in res.stderr
+    assert run_cli("ls", "config", "--root", tmp_path).returncode == 0
+    assert (tmp_path / C.PATH).read_text(encoding="utf-8") == C.label_config()

@@ -34,12 +34,16 @@ def item(ann: dict, from_name: str, n: int = 0) -> dict:
     return [r for r in ann["result"] if r.get("from_name") == from_name][n]
 
 
+def task_of(tasks, ann) -> dict:
+    return next(t for t in tasks if t["annotations"] and t["annotations"][0] is ann)
+
+
 def edit_text(tasks, ann):
-    next(t for t in tasks if t["annotations"] and t["annotations"][0] is ann)["data"]["text"] = S_KYIV.replace("may", "will")
+    task_of(tasks, ann)["data"]["text"] = S_KYIV.replace("may", "will")
 
 
 def edit_hash(tasks, ann):
-    next(t for t in tasks if t["annotations"] and t["annotations"][0] is ann)["data"]["text_sha256"] = "0" * 64
+    task_of(tasks, ann)["data"]["text_sha256"] = "0" * 64
 
 
 def unknown_label(tasks, ann):
@@ -85,7 +89,7 @@ def meaningless_relation(tasks, ann):
 
 def twice(tasks, ann):
     ann["completed_by"] = 5
-    next(t for t in tasks if t["annotations"] and t["annotations"][0] is ann)["annotations"].append(copy.deepcopy(ann))
+    task_of(tasks, ann)["annotations"].append(copy.deepcopy(ann))
 
 
 def foreign_task(tasks, ann):

@@ -176,7 +176,14 @@ def test_never_overwrites_unless_asked(own) -> None:
     with pytest.raises(CorpusError, match="--overwrite"):
         import_export(own, tasks, ["hand"], predictions=True)
     assert tree(own.root) == before
+    meta = read_meta(own, "hand")
     import_export(own, tasks, ["hand"], predictions=True, overwrite=True)
-    _layers_equal(own, "hand", "hand")
+    assert read_meta(own, "hand") == meta  # an existing layer keeps its layer.json
+    with pytest.raises(CorpusError, match="not a layer id"):
+        import_export(own, tasks, ["segments"], predictions=True, overwrite=True)
+    (own.annotations / "notes").mkdir()
+    with pytest.raises(CorpusError, match="not a layer"):
+        import_export(own, tasks, ["notes"], predictions=True, overwrite=True)
+    assert tree(own.root) == before
     res = run_cli("ls", "import", "nope.json", "--annotator", "x", "--root", own.root)
     assert res.returncode == 1 and res.stderr.count("\n") == 1 and "no such file" in res.stderr

@@ -15,11 +15,13 @@ from claimcorpus.layout import Repo, find_root
 ls_app = typer.Typer(help="Label Studio: generated config, task export/import, push/pull to a live server.",
                      no_args_is_help=True)
 
-RootOpt = Annotated[Optional[Path], typer.Option("--root", help="Repository root (default: found from the current folder).")]
+RootOpt = Annotated[Optional[Path], typer.Option("--root", help="Repository root (default: found from the current "
+                                                  "folder).")]
 DocOpt = Annotated[Optional[list[str]], typer.Option("--doc", help="Document id (repeatable; default: all).")]
 PredOpt = Annotated[Optional[list[str]], typer.Option("--prediction", help="Layer sent as pre-annotations "
                                                       "(predictions, model_version = layer id); repeatable.")]
-ReviewOpt = Annotated[Optional[str], typer.Option("--review", help="Layer sent as an annotation, for review (e.g. gold).")]
+ReviewOpt = Annotated[Optional[str], typer.Option("--review", help="Layer sent as an annotation, for review "
+                                                  "(e.g. gold).")]
 OffsetsOpt = Annotated[str, typer.Option("--offsets", help="How Label Studio counts offsets: codepoint (Label Studio "
                                          "1.23's editor) or utf16 (JavaScript string indices).")]
 
@@ -40,9 +42,11 @@ def _dump(data) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
 
 
+CheckOpt = Annotated[bool, typer.Option("--check", help="Exit 1 if the file differs instead of writing.")]
+
+
 @ls_app.command("config")
-def config_cmd(check: Annotated[bool, typer.Option("--check", help="Exit 1 if the file differs instead of writing.")] = False,
-               root: RootOpt = None) -> None:
+def config_cmd(check: CheckOpt = False, root: RootOpt = None) -> None:
     """Write schema/labelstudio.xml, the labeling config generated from the label sets in schema/."""
     from claimcorpus.labelstudio.config import PATH, label_config
     from claimcorpus.textio import write_text
@@ -84,7 +88,8 @@ def import_cmd(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing layer files.")] = False,
     predictions: Annotated[bool, typer.Option("--predictions", help="Import the predictions (by model_version) "
                            "instead of the annotations.")] = False,
-    guidelines_version: Annotated[Optional[str], typer.Option(help="Version of annotations/GUIDELINES.md used.")] = None,
+    guidelines_version: Annotated[Optional[str], typer.Option(help="Version of annotations/GUIDELINES.md "
+                                                                   "used.")] = None,
     offsets: OffsetsOpt = "codepoint", root: RootOpt = None,
 ) -> None:
     """Turn a Label Studio JSON export into annotator layers: one per annotator, cancelled ones skipped."""

@@ -8,6 +8,7 @@ fix (server down, token refused, no such project, config drift) is one CorpusErr
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
+from pydantic import ValidationError
 
 from claimcorpus.errors import CorpusError
 from claimcorpus.labelstudio.config import label_config
@@ -46,12 +48,18 @@ def calling(url: str, what: str) -> Iterator[None]:
         raise CorpusError(where, f"cannot reach Label Studio ({type(exc).__name__}: {str(exc)[:80]})",
                           f"start Label Studio, or set {ENV_URL} to its address") from None
     except ApiError as exc:
+        if exc.status_code is None or exc.status_code < 400:  # the SDK's name for "that was not JSON"
+            raise CorpusError(where, f"{what}: the server does not answer like Label Studio 1.23 "
+                                     f"(HTTP {exc.status_code})", f"check {ENV_URL} points at Label Studio") from None
         if exc.status_code in (401, 403):
             raise CorpusError(where, f"Label Studio refused the token in {ENV_KEY} (HTTP {exc.status_code}: "
                                      f"{_detail(exc)})", f"copy your access token from Account & Settings and "
                                                          f"export {ENV_KEY} again") from None
         raise CorpusError(where, f"{what} failed (HTTP {exc.status_code}: {_detail(exc)})",
                           f"check {ENV_URL} points at Label Studio (not another server) and retry") from None
+    except (json.JSONDecodeError, ValidationError):
+        raise CorpusError(where, f"{what}: the server does not answer like Label Studio 1.23",
+                          f"check {ENV_URL} points at Label Studio 1.23 or later") from None
 
 
 class Server:
@@ -125,9 +133,10 @@ def _normal(xml: str | None) -> str:
 
 def suggested_names(keys: list[str], users: dict[str, str]) -> dict[str, str]:
     """A layer name for each annotator key, from the local part of the user's e-mail."""
-    out = {}
+    out: dict[str, str] = {}
     for key in keys:
         local = users.get(key, "").split("@")[0].lower()
         name = re.sub(r"[^a-z0-9_-]+", "-", local).strip("-_")
-        out[key] = name if name and name[0].isalnum() else f"user{key}"
+        name = name if name and name[0].isalnum() and name != "segments" else f"user{key}"
+        out[key] = f"{name}-{key}" if name in out.values() else name
     return out

@@ -30,7 +30,7 @@ from claimcorpus.labelstudio import config as C
 from claimcorpus.labelstudio.offsets import Unit, decode
 from claimcorpus.labelstudio.tasks import text_hash
 from claimcorpus.layers import empty_record, read_segments, with_flags, write_layer
-from claimcorpus.layout import Repo
+from claimcorpus.layout import SEGMENTS, Repo
 from claimcorpus.textio import decode_utf8, read_bytes, write_text
 
 LAYER_ID = re.compile(schema.load("layer")["properties"]["layer"]["pattern"])
@@ -219,7 +219,8 @@ def _segment(repo: Repo, task: dict, cache: dict, where: str) -> dict:
     data = task["data"]
     doc_id, sid = data.get("doc_id"), data.get("sentence_id")
     if not isinstance(doc_id, str) or not isinstance(sid, str):
-        raise CorpusError(where, "task data has no doc_id / sentence_id", "export the tasks with `claimcorpus ls export`")
+        raise CorpusError(where, "task data has no doc_id / sentence_id",
+                          "export the tasks with `claimcorpus ls export`")
     if doc_id not in cache:
         if not repo.segments_file(doc_id).is_file():
             raise CorpusError(where, f"document {doc_id!r} is not in this corpus", "import into the repository the "
@@ -251,10 +252,10 @@ def resolve_names(keys: list[str], annotator: list[str]) -> dict[str, str]:
         raise CorpusError("--annotator", f"no layer name for the annotations of {', '.join(missing)} "
                           "(Label Studio user ids)", "pass --annotator KEY=NAME for each; `claimcorpus ls pull` "
                           "prints the command with names from the users' e-mails")
-    for k, name in names.items():
-        if not LAYER_ID.match(name):
+    for name in names.values():
+        if not LAYER_ID.match(name) or name == SEGMENTS:
             raise CorpusError("--annotator", f"{name!r} is not a layer id",
-                              "use lowercase letters, digits, '_' and '-' (not first)")
+                              f"use lowercase letters, digits, '_' and '-' (not first), not {SEGMENTS!r}")
     dup = {n for n in names.values() if list(names.values()).count(n) > 1}
     if dup:
         raise CorpusError("--annotator", f"two annotators would share layer {sorted(dup)[0]!r}",
@@ -304,6 +305,9 @@ def import_export(repo: Repo, tasks: list[dict], annotator: list[str], *, unit: 
     for key, docs in sorted(found.items()):
         layer = names[key]
         meta_path = repo.layer_dir(layer) / "layer.json"
+        if repo.layer_dir(layer).exists() and not meta_path.is_file():
+            raise CorpusError(repo.rel(repo.layer_dir(layer)), "exists but is not a layer (no layer.json)",
+                              "choose another name with --annotator")
         for doc_id in sorted(docs):
             path = repo.layer_file(layer, doc_id)
             if path.exists() and not overwrite:
@@ -312,7 +316,7 @@ def import_export(repo: Repo, tasks: list[dict], annotator: list[str], *, unit: 
             targets.append((key, layer, doc_id))
         if meta_path.exists() and not overwrite:
             raise CorpusError(repo.rel(meta_path), f"layer {layer!r} exists", "choose another name with --annotator, "
-                              "or pass --overwrite to replace its files for these documents")
+                              "or pass --overwrite to replace its files for these documents (layer.json is kept)")
     for key, layer, doc_id in targets:
         got = found[key][doc_id]
         segs = read_segments(repo, doc_id)
@@ -326,8 +330,10 @@ def import_export(repo: Repo, tasks: list[dict], annotator: list[str], *, unit: 
         for rec in records:
             report.findings += [str(f) for f in schema_findings("sentence", rec, rel, None)]
             report.findings += [f"{rel}: {code} [{rec['id']}] {msg}" for code, msg in sentence_content(rec)]
-    for key in sorted(found):
+    for key in sorted(found):  # an existing layer keeps its layer.json (kind, annotator, guidelines)
         layer = names[key]
+        if (repo.layer_dir(layer) / "layer.json").is_file():
+            continue
         meta = {"layer": layer, "kind": "prediction" if predictions else "annotator", "annotator": layer,
                 "date": Date.today().isoformat(), "guidelines_version": guidelines_version,
                 "description": f"imported from Label Studio ({name}; annotator {key})"}
