@@ -467,7 +467,7 @@ def ratios(st: dict) -> dict:
         "Validator.run / FastValidator (2 proc)": div(get("validate L1-3 (Validator.run)"), fast_all),
         "naive jsonschema / FastValidator (2 proc)": div(get("baseline: naive jsonschema per record"), fast_all),
         "FastValidator findings identical to Validator": (
-            None if "validate L1-3 (Validator.run)" not in st else
+            None if get("validate L1-3 (Validator.run)", "digest") is None else
             get("validate L1-3 (Validator.run)", "digest") == get("fast L1-3 (FastValidator, 2 processes)", "digest")
             == get("fast L1-3 (FastValidator, 1 process)", "digest")),
         "build / parquet write": div(get("build (build.build_into)"), get("baseline: pyarrow.parquet write_table")),
