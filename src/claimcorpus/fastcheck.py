@@ -2,10 +2,8 @@
 
 ``FastValidator`` gives exactly the findings of ``validate.Validator`` (the reference), faster:
 
-- JSON Schema (level 2) runs as a compiled predicate (``compile_schema``); only a record the
-  predicate rejects goes through ``validate.schema_findings``, so codes and messages are the
-  reference's. Keywords the compiler does not know make it refuse, and every record then takes
-  the reference path.
+- It runs the reference's own per-file code with ``fast=True`` (jsonschema-rs decides validity;
+  python-jsonschema only explains a rejected record).
 - Document files are independent, so they are checked one document at a time (segments, then
   every layer) in ``jobs`` worker processes; memory holds one document per worker, not the
   corpus. ``shard=(i, n)`` checks only the documents with ``crc32(doc_id) % n == i``, for
@@ -18,153 +16,15 @@ holding other punctuation to pySBD.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-from claimcorpus import schema, validate
 from claimcorpus.layout import Repo
 from claimcorpus.segment import Segment, _pieces
 from claimcorpus.validate import Finding, Validator, sentence_content
-
-# -- compiled JSON Schema predicates -----------------------------------------------------------
-
-ANNOTATIONS = {"title", "description", "$schema", "$id", "$defs", "$comment", "examples", "default"}
-KEYWORDS = {"$ref", "type", "enum", "const", "properties", "additionalProperties", "required", "items", "allOf",
-            "if", "then", "else", "minimum", "maximum", "minLength", "maxLength", "maxProperties", "pattern"}
-TYPES = {"object": "type({v}) is dict", "array": "type({v}) is list", "string": "type({v}) is str",
-         "boolean": "type({v}) is bool", "null": "{v} is None", "number": "type({v}) in (int, float)",
-         "integer": "(type({v}) is int or (type({v}) is float and {v}.is_integer()))"}  # 3.0 yes, True no
-Pred = Callable[[object], bool]
-
-
-class Unsupported(Exception):
-    """The schema uses a keyword the compiler does not implement; jsonschema is used instead."""
-
-
-def _resolve(ref: str, base: str) -> tuple[dict, str]:
-    file, _, pointer = ref.partition("#")
-    name = (file or base).removesuffix(".schema.json")
-    node = schema.load(name)
-    for part in filter(None, pointer.split("/")):
-        node = node[part]
-    return node, name
-
-
-class _Compiler:
-    """Turns a JSON Schema into Python source: one function per schema node reached by $ref/if."""
-
-    def __init__(self) -> None:
-        self.names: dict[int, str] = {}
-        self.src: list[str] = []
-        self.consts: dict[str, object] = {"re": re}
-        self.n = 0
-
-    def const(self, value) -> str:
-        name = f"_c{len(self.consts)}"
-        self.consts[name] = value
-        return name
-
-    def var(self) -> str:
-        self.n += 1
-        return f"v{self.n}"
-
-    def func(self, node, base: str) -> str:
-        if id(node) not in self.names:
-            name = self.names[id(node)] = f"_f{len(self.names)}"
-            body = self.stmts(node, base, "x", 1)
-            self.src.append(f"def {name}(x):\n" + "".join(ln + "\n" for ln in body) + "    return True\n")
-        return self.names[id(node)]
-
-    def stmts(self, node, base: str, v: str, ind: int) -> list[str]:  # noqa: C901 - one branch per keyword
-        pad = "    " * ind
-        if node is True:
-            return []
-        if node is False or not isinstance(node, dict):
-            raise Unsupported(f"{base}: schema {node!r}")
-        unknown = set(node) - ANNOTATIONS - KEYWORDS - {k for k in node if k.startswith("x-")}
-        if unknown:
-            raise Unsupported(f"{base}: {sorted(unknown)}")
-        out = []
-        fail = ": return False"
-        if "$ref" in node:
-            target, name = _resolve(node["$ref"], base)
-            out.append(f"{pad}if not {self.func(target, name)}({v}){fail}")
-        if "type" in node:
-            names = node["type"] if isinstance(node["type"], list) else [node["type"]]
-            out.append(f"{pad}if not ({' or '.join(TYPES[t].format(v=v) for t in names)}){fail}")
-        if "enum" in node or "const" in node:
-            values = node["enum"] if "enum" in node else [node["const"]]
-            if not all(isinstance(x, str) for x in values):
-                raise Unsupported("enum/const with non-string values")
-            out.append(f"{pad}if type({v}) is not str or {v} not in {self.const(frozenset(values))}{fail}")
-        for key, typ, op, fn in (("minimum", "type({v}) in (int, float)", "<", ""),
-                                 ("maximum", "type({v}) in (int, float)", ">", ""),
-                                 ("minLength", "type({v}) is str", "<", "len"),
-                                 ("maxLength", "type({v}) is str", ">", "len"),
-                                 ("maxProperties", "type({v}) is dict", ">", "len")):
-            if key in node:
-                out.append(f"{pad}if {typ.format(v=v)} and {fn}({v}) {op} {node[key]!r}{fail}")
-        if "pattern" in node:
-            rx = self.const(re.compile(node["pattern"]))
-            out.append(f"{pad}if type({v}) is str and {rx}.search({v}) is None{fail}")
-        if "required" in node:
-            keys = " and ".join(f"{k!r} in {v}" for k in node["required"]) or "True"
-            out.append(f"{pad}if type({v}) is dict and not ({keys}){fail}")
-        if "additionalProperties" in node:
-            if node["additionalProperties"] is not False:
-                raise Unsupported("additionalProperties other than false")
-            allowed = self.const(frozenset(node.get("properties", {})))
-            out.append(f"{pad}if type({v}) is dict and not {allowed}.issuperset({v}){fail}")
-        if "properties" in node:
-            body = []
-            for key, sub in node["properties"].items():
-                w = self.var()
-                inner = self.stmts(sub, base, w, ind + 2)
-                if inner:
-                    body += [f"{pad}    if {key!r} in {v}:", f"{pad}        {w} = {v}[{key!r}]", *inner]
-            if body:
-                out += [f"{pad}if type({v}) is dict:", *body]
-        if "items" in node:
-            w = self.var()
-            inner = self.stmts(node["items"], base, w, ind + 2)
-            if inner:
-                out += [f"{pad}if type({v}) is list:", f"{pad}    for {w} in {v}:", *inner]
-        for sub in node.get("allOf", []):
-            out += self.stmts(sub, base, v, ind)
-        if "if" in node:
-            cond = self.func(node["if"], base)
-            then = self.stmts(node.get("then", True), base, v, ind + 1) or [f"{pad}    pass"]
-            other = self.stmts(node.get("else", True), base, v, ind + 1) or [f"{pad}    pass"]
-            out += [f"{pad}if {cond}({v}):", *then, f"{pad}else:", *other]
-        return out
-
-
-def compile_schema(name: str) -> Pred:
-    """A predicate equal to ``schema.validator(name).is_valid`` for the keywords our schemas use."""
-    c = _Compiler()
-    entry = c.func(schema.load(name), name)
-    namespace = dict(c.consts)
-    exec(compile("\n".join(c.src), f"<compiled {name}.schema.json>", "exec"), namespace)  # noqa: S102 - our own schema
-    return namespace[entry]
-
-
-def is_valid(name: str) -> Pred:
-    """The compiled predicate of schema ``name``; jsonschema's own if it cannot compile."""
-    if name not in _PREDS:
-        try:
-            _PREDS[name] = compile_schema(name)
-        except Unsupported:
-            _PREDS[name] = schema.validator(name).is_valid
-    return _PREDS[name]
-
-
-_PREDS: dict[str, Pred] = {}
-
-# -- the validator ---------------------------------------------------------------------------
 
 
 def shard_of(doc_id: str, n: int) -> int:
@@ -175,24 +35,19 @@ def shard_of(doc_id: str, n: int) -> int:
 class FastValidator(Validator):
     """``Validator`` with the same findings in the same order; per document, in parallel.
 
-    The per-file work is the reference's own (``Validator._records``, ``sentence_content``); only
-    ``validate.schema_findings`` is wrapped, while ``run`` lasts, to skip jsonschema for records the
-    compiled schema accepts, and ``sentence_content`` is skipped for records ``_content_ok`` accepts.
+    The per-file work is the reference's own (``Validator._records``, ``sentence_content``); this class
+    only orders the work per document, spreads it over processes and picks a shard.
     """
 
     def __init__(self, repo: Repo, jobs: int | None = None, shard: tuple[int, int] | None = None) -> None:
-        super().__init__(repo)
+        super().__init__(repo, fast=True)
         self.jobs = jobs or os.cpu_count() or 1
         self.shard = shard
-
-    def run(self, progress=None) -> list[Finding]:
-        with _compiled_schemas():
-            return self._run(progress)
 
     def _mine(self, doc_id: str) -> bool:
         return not self.shard or shard_of(doc_id, self.shard[1]) == self.shard[0]
 
-    def _run(self, progress) -> list[Finding]:
+    def run(self, progress=None) -> list[Finding]:
         self.documents()
         layers = self.repo.layers()
         metas = []
@@ -264,8 +119,7 @@ class FastValidator(Validator):
         """The body of Validator.layer's loop for one file."""
         rel, good = self._records("sentence", doc_id, path)
         for line, rec in good:
-            if not _content_ok(rec):
-                self.add(Finding(code, rel, line, rec["id"], msg) for code, msg in sentence_content(rec))
+            self.add(Finding(code, rel, line, rec["id"], msg) for code, msg in sentence_content(rec))
         lines = self._lines(path)
         if segments is not None and lines is not None and len(good) == len(lines):
             got = [(r["index"], r["start"], r["end"], r["text"]) for _, r in good]
@@ -274,51 +128,6 @@ class FastValidator(Validator):
                 moved = [g[0] for g in got if g not in segments]
                 self.add([Finding("E308", rel, None, None, f"{len(got)} sentences vs {len(segments)} in segments; "
                                                            f"indices differing: {(missing + moved)[:10]}")])
-
-
-@contextlib.contextmanager
-def _compiled_schemas() -> Iterator[None]:
-    """While active, validate.schema_findings runs jsonschema only on records the compiled schema rejects."""
-    real = validate.schema_findings
-
-    def fast(name: str, rec: dict, rel: str, line: int | None) -> list[Finding]:
-        return [] if is_valid(name)(rec) else real(name, rec, rel, line)
-
-    validate.schema_findings = fast
-    try:
-        yield
-    finally:
-        validate.schema_findings = real
-
-
-def _content_ok(rec: dict) -> bool:
-    """True when ``validate.sentence_content`` would yield nothing (checked only on the common path)."""
-    text = rec["text"]
-    n = len(text)
-    seen = set()
-    for field in ("entities", "hedges", "claims"):
-        for span in rec[field]:
-            s, e, got = span["start"], span["end"], span["text"]
-            if not 0 <= s < e <= n or text[s:e] != got or got != got.strip():
-                return False
-            key = (field, s, e, span.get("label", span.get("type")))
-            if key in seen:
-                return False
-            seen.add(key)
-    ents = sorted((e["start"], e["end"]) for e in rec["entities"])
-    if any(b[0] < a[1] for a, b in zip(ents, ents[1:])):
-        return False
-    for h in rec["hedges"]:
-        s, e = h["scope_start"], h["scope_end"]
-        if not (0 <= s <= h["start"] and h["end"] <= e <= n) or text[s:e] != text[s:e].strip():
-            return False
-    for c in rec["claims"]:
-        src = c["source"]
-        if src["type"] == "mention":
-            s, e = src["start"], src["end"]
-            if not 0 <= s < e <= n or text[s:e] != src["text"]:
-                return False
-    return rec["hedged"] == bool(rec["hedges"]) and rec["checkworthy"] == any(c["checkworthy"] for c in rec["claims"])
 
 
 _WORKER: FastValidator | None = None

@@ -196,18 +196,27 @@ def _int(v) -> int | None:
         return None
 
 
-def _slice(text, start, end) -> str | None:
-    s, e = _int(start), _int(end)
-    return text[s:e] if isinstance(text, str) and s is not None and e is not None and 0 <= s else None
-
-
-def _slices(df: pd.DataFrame, text_col: str, start: str, end: str) -> list:
-    return [_slice(t, s, e) for t, s, e in zip(df[text_col], df[start], df[end], strict=True)]
+def _slices_of(keys: pd.Series, texts: pd.Series, starts: pd.Series, ends: pd.Series) -> list:
+    """texts[key][start:end] per row. The texts are looked up, never copied into a column: with
+    pandas 3's string dtype a mapped column would hold a copy of the whole document in every row."""
+    lookup = texts.to_dict()
+    num = lambda col: pd.to_numeric(col, errors="coerce").astype("float64").tolist()  # noqa: E731 - null -> nan
+    out = []
+    for k, s, e in zip(keys.tolist(), num(starts), num(ends), strict=True):
+        t = lookup.get(k)
+        ok = isinstance(t, str) and s == s and e == e and s >= 0 and s.is_integer() and e.is_integer()  # nan != nan
+        out.append(t[int(s):int(e)] if ok else None)
+    return out
 
 
 def _lengths(texts: pd.Series) -> pd.Series:
     """Code-point length of each text; null where there is no text (an unknown id, a null cell)."""
     return texts.map(lambda t: len(t) if isinstance(t, str) else None).astype("float64")  # never inferred as str
+
+
+def _doc_lengths(keys: pd.Series, texts: pd.Series) -> pd.Series:
+    """Length of the text each row's key names (null for an unknown key), without copying texts."""
+    return keys.map(_lengths(texts)).astype("float64")
 
 
 def _row_ids(ids: pd.Series) -> list[str]:
@@ -242,27 +251,25 @@ def _sentences(sent: pd.DataFrame, spans: dict[str, pd.DataFrame], doc_text: pd.
         s["n_checkworthy_claims"] = s["claims"].map(_checkworthy) if "claims" in s else s["checkworthy_claim_rows"]
     s["has_hedge_rows"] = s["hedges_rows"] > 0
     s["has_checkworthy_claim_rows"] = s["checkworthy_claim_rows"] > 0
-    s["doc_len"] = _lengths(s["doc_id"].map(doc_text))
-    s["doc_text"] = s["doc_id"].map(doc_text)
-    s["doc_slice"] = _slices(s, "doc_text", "start", "end")
-    return s.drop(columns=["doc_text", *(c for c in SPAN_TABLES if c in s)])
+    s["doc_len"] = _doc_lengths(s["doc_id"], doc_text)
+    s["doc_slice"] = _slices_of(s["doc_id"], doc_text, s["start"], s["end"])
+    return s.drop(columns=[c for c in SPAN_TABLES if c in s])
 
 
 def _spans(rows: pd.DataFrame, sent: pd.DataFrame, doc_text: pd.Series) -> pd.DataFrame:
     d = rows.copy()
     by_id = sent.dropna(subset=["id"]).drop_duplicates("id").set_index("id")
     d["row_id"] = [f"{sid}[{_int(a)}:{_int(b)}]" for sid, a, b in zip(d["sentence_id"], d["start"], d["end"], strict=True)]
-    d["sentence_text"] = d["sentence_id"].map(by_id["text"])
-    d["sentence_len"] = _lengths(d["sentence_text"])
+    sentence_text = by_id["text"]
+    d["sentence_len"] = _doc_lengths(d["sentence_id"], sentence_text)
     d["sentence_doc_id"] = d["sentence_id"].map(by_id["doc_id"])
-    d["doc_text"] = d["doc_id"].map(doc_text)
-    d["doc_len"] = _lengths(d["doc_text"])
-    d["sentence_slice"] = _slices(d, "sentence_text", "start", "end")
-    d["doc_slice"] = _slices(d, "doc_text", "doc_start", "doc_end")
+    d["doc_len"] = _doc_lengths(d["doc_id"], doc_text)
+    d["sentence_slice"] = _slices_of(d["sentence_id"], sentence_text, d["start"], d["end"])
+    d["doc_slice"] = _slices_of(d["doc_id"], doc_text, d["doc_start"], d["doc_end"])
     for prefix in ("scope", "source"):
         if f"{prefix}_start" in d:
-            d[f"{prefix}_slice"] = _slices(d, "sentence_text", f"{prefix}_start", f"{prefix}_end")
-    return d.drop(columns=["sentence_text", "doc_text"])
+            d[f"{prefix}_slice"] = _slices_of(d["sentence_id"], sentence_text, d[f"{prefix}_start"], d[f"{prefix}_end"])
+    return d
 
 
 def _with_columns(table: str, df: pd.DataFrame) -> pd.DataFrame:

@@ -47,6 +47,17 @@ def validator(name: str) -> Draft202012Validator:
 
 
 @functools.cache
+def fast_validator(name: str):
+    """jsonschema-rs over the same schema files: a fast yes/no. Messages always come from
+    ``validator(name)`` (python-jsonschema), which is the reference; tests check both agree."""
+    import jsonschema_rs
+
+    registry = jsonschema_rs.Registry([(load(n)["$id"], load(n)) for n in SCHEMAS]
+                                      + [(f"{n}.schema.json", load(n)) for n in SCHEMAS])
+    return jsonschema_rs.validator_for(load(name), registry=registry, base_uri=load(name)["$id"])
+
+
+@functools.cache
 def labels() -> dict[str, tuple[str, ...]]:
     """Every label set, by its $defs name in sentence.schema.json."""
     defs = load("sentence")["$defs"]

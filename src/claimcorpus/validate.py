@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
+
 from claimcorpus import schema
 from claimcorpus.checks import CHECKS
 from claimcorpus.errors import CorpusError
@@ -66,8 +68,8 @@ def load_jsonl(path: Path, rel: str) -> Loaded:
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
+            rec = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
             findings.append(Finding("E103", rel, lineno, None, f"{exc.msg} at column {exc.colno}"))
             continue
         if not isinstance(rec, dict):
@@ -77,8 +79,14 @@ def load_jsonl(path: Path, rel: str) -> Loaded:
     return Loaded(rel, records, findings)
 
 
-def schema_findings(name: str, rec: dict, rel: str, line: int | None) -> list[Finding]:
-    """Level 2: all JSON Schema errors of one record, label errors under their own code."""
+def schema_findings(name: str, rec: dict, rel: str, line: int | None, fast: bool = False) -> list[Finding]:
+    """Level 2: all JSON Schema errors of one record, label errors under their own code.
+
+    With ``fast``, jsonschema-rs first says yes or no; only a rejected record is walked by
+    python-jsonschema for its messages, so the findings are the same either way.
+    """
+    if fast and schema.fast_validator(name).is_valid(rec):
+        return []
     out = []
     rid = rec.get("id") if isinstance(rec.get("id"), str) else None
     for err in sorted(schema.validator(name).iter_errors(rec), key=lambda e: list(map(str, e.absolute_path))):
@@ -175,8 +183,9 @@ def sequence_content(doc_id: str, doc_text: str | None, records: list[tuple[int,
 class Validator:
     """Collects the findings of every level over one repository."""
 
-    def __init__(self, repo: Repo) -> None:
+    def __init__(self, repo: Repo, fast: bool = True) -> None:
         self.repo = repo
+        self.fast = fast
         self.findings: list[Finding] = []
         self.texts: dict[str, str] = {}
         self.segments: dict[str, list[tuple[int, int, int, str]]] = {}
@@ -236,7 +245,7 @@ class Validator:
         self.add(loaded.findings)
         placed = [(f.line, None) for f in loaded.findings if f.line]  # lines that are not JSON objects
         for line, rec in loaded.records:
-            bad = schema_findings(name, rec, rel, line)
+            bad = schema_findings(name, rec, rel, line, self.fast)
             self.add(bad)
             placed.append((line, None if bad else rec))
         placed.sort(key=lambda p: p[0])
