@@ -24,7 +24,7 @@ from pathlib import Path
 
 from claimcorpus.layout import Repo
 from claimcorpus.segment import Segment, _pieces
-from claimcorpus.validate import Finding, Validator, sentence_content
+from claimcorpus.validate import Finding, Validator
 
 
 def shard_of(doc_id: str, n: int) -> int:
@@ -35,7 +35,7 @@ def shard_of(doc_id: str, n: int) -> int:
 class FastValidator(Validator):
     """``Validator`` with the same findings in the same order; per document, in parallel.
 
-    The per-file work is the reference's own (``Validator._records``, ``sentence_content``); this class
+    The per-file work is the reference's own (``Validator._records``, ``Validator.layer_file``); this class
     only orders the work per document, spreads it over processes and picks a shard.
     """
 
@@ -109,25 +109,11 @@ class FastValidator(Validator):
             for path in layer_paths:
                 self.findings = []
                 if path is not None:
-                    self._layer_file(doc_id, path, segments)
+                    self.layer_file(doc_id, path, segments)
                 per_layer.append(self.findings)
             return seg_f, per_layer, self.n_records
         finally:
             self.findings, self.n_records = saved
-
-    def _layer_file(self, doc_id: str, path: Path, segments: list | None) -> None:
-        """The body of Validator.layer's loop for one file."""
-        rel, good = self._records("sentence", doc_id, path)
-        for line, rec in good:
-            self.add(Finding(code, rel, line, rec["id"], msg) for code, msg in sentence_content(rec))
-        lines = self._lines(path)
-        if segments is not None and lines is not None and len(good) == len(lines):
-            got = [(r["index"], r["start"], r["end"], r["text"]) for _, r in good]
-            if got != segments:
-                missing = sorted({w[0] for w in segments} ^ {g[0] for g in got})
-                moved = [g[0] for g in got if g not in segments]
-                self.add([Finding("E308", rel, None, None, f"{len(got)} sentences vs {len(segments)} in segments; "
-                                                           f"indices differing: {(missing + moved)[:10]}")])
 
 
 _WORKER: FastValidator | None = None

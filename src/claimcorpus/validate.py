@@ -286,18 +286,21 @@ class Validator:
             if not bad and meta["layer"] != layer:
                 self.add([Finding("E318", rel, None, None, f"layer {meta['layer']!r} in folder {layer!r}")])
         for doc_id, path in self._doc_files(self.repo.layer_dir(layer)):
-            rel, good = self._records("sentence", doc_id, path)
-            for line, rec in good:
-                self.add(Finding(code, rel, line, rec["id"], msg) for code, msg in sentence_content(rec))
-            lines = self._lines(path)
-            if doc_id in self.segments and lines is not None and len(good) == len(lines):
-                want = self.segments[doc_id]
-                got = [(r["index"], r["start"], r["end"], r["text"]) for _, r in good]
-                if got != want:
-                    missing = sorted({w[0] for w in want} ^ {g[0] for g in got})
-                    moved = [g[0] for g in got if g not in want]
-                    self.add([Finding("E308", rel, None, None, f"{len(got)} sentences vs {len(want)} in segments; "
-                                                               f"indices differing: {(missing + moved)[:10]}")])
+            self.layer_file(doc_id, path, self.segments.get(doc_id))
+
+    def layer_file(self, doc_id: str, path: Path, segments: list | None) -> None:
+        """One document's file of a layer: its records, their content, and its boundaries against ``segments``."""
+        rel, good = self._records("sentence", doc_id, path)
+        for line, rec in good:
+            self.add(Finding(code, rel, line, rec["id"], msg) for code, msg in sentence_content(rec))
+        lines = self._lines(path)
+        if segments is not None and lines is not None and len(good) == len(lines):
+            got = [(r["index"], r["start"], r["end"], r["text"]) for _, r in good]
+            if got != segments:
+                missing = sorted({w[0] for w in segments} ^ {g[0] for g in got})
+                moved = [g[0] for g in got if g not in segments]
+                self.add([Finding("E308", rel, None, None, f"{len(got)} sentences vs {len(segments)} in segments; "
+                                                           f"indices differing: {(missing + moved)[:10]}")])
 
     def _lines(self, path: Path) -> list[str] | None:
         """The non-blank lines, or None when the file cannot be read (already reported at level 1)."""
