@@ -241,6 +241,8 @@ def build(
 @app.command()
 def pipeline(root: RootOpt = None) -> None:
     """The main job: ingest new files in seeds/, validate, build corpus/, load it back and summarise."""
+    import datasets
+
     from claimcorpus import load
     from claimcorpus.documents import ingest as do_ingest
     from claimcorpus.documents import read_manifest
@@ -255,6 +257,7 @@ def pipeline(root: RootOpt = None) -> None:
     typer.echo(f"{len(read_manifest(repo))} documents in seeds/manifest.jsonl")
     validate(root=repo.root, max_errors=200, gx=False)  # the build runs the GE level itself
     build(check=False, root=repo.root)
+    datasets.disable_progress_bars()
     for config in CONFIGS:
         ds = load(config, root=repo.root)
         rows = ", ".join(f"{split} {len(d)}" for split, d in ds.items())
