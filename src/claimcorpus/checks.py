@@ -58,6 +58,8 @@ CHECKS: dict[str, Check] = {c.code: c for c in [
           "set hedged to true exactly when hedges is non-empty"),
     Check("E317", "flag-checkworthy", 3, "'checkworthy' is not equal to 'the sentence has a check-worthy claim'",
           "set checkworthy to true exactly when a claim has checkworthy: true"),
+    Check("E319", "hedge-overlap", 3, "two hedge cues overlap (cues never overlap; scopes may nest)",
+          "keep one cue, or split them into adjacent cues (GUIDELINES HEDGE-11, HEDGE-16)"),
     Check("E318", "layer-name", 3, "layer.json names another layer than its folder", "set 'layer' to the folder name"),
     Check("E401", "gx-unique-id", 4, "a release table repeats a sentence id or doc_id, or holds the same span twice",
           "rebuild from annotations that pass level 3 (E304, E313); never edit corpus/ by hand"),

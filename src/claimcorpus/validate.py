@@ -132,6 +132,10 @@ def sentence_content(rec: dict) -> Iterator[tuple[str, str]]:
     for a, b in zip(ents, ents[1:]):
         if b["start"] < a["end"]:
             yield "E312", f"entities {a['text']!r} ({a['start']}:{a['end']}) and {b['text']!r} ({b['start']}:{b['end']}) overlap"
+    cues = sorted(rec["hedges"], key=lambda x: (x["start"], x["end"]))
+    for a, b in zip(cues, cues[1:]):
+        if b["start"] < a["end"] and (a["start"], a["end"]) != (b["start"], b["end"]):  # equal spans: E313
+            yield "E319", f"hedge cues {a['text']!r} ({a['start']}:{a['end']}) and {b['text']!r} ({b['start']}:{b['end']}) overlap"
     for i, h in enumerate(rec["hedges"]):
         s, e = h["scope_start"], h["scope_end"]
         if not (0 <= s <= h["start"] and h["end"] <= e <= len(text)):
