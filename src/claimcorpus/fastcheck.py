@@ -103,7 +103,7 @@ class FastValidator(Validator):
         try:
             segments = None
             if seg_path is not None:
-                _, good = self._records("segment", doc_id, seg_path)
+                _, good, _ = self._records("segment", doc_id, seg_path)
                 segments = [(r["index"], r["start"], r["end"], r["text"]) for _, r in good]
             seg_f, per_layer = self.findings, []
             for path in layer_paths:

@@ -243,7 +243,8 @@ class Validator:
     def _doc_files(self, folder: Path) -> list[tuple[str, Path]]:
         return sorted((p.stem, p) for p in folder.glob("*.jsonl"))
 
-    def _records(self, name: str, doc_id: str, path: Path) -> tuple[str, list[tuple[int, dict]]]:
+    def _records(self, name: str, doc_id: str, path: Path) -> tuple[str, list[tuple[int, dict]], bool]:
+        """(relative path, the records that passed levels 1-2, whether that is every line of the file)."""
         rel = self.repo.rel(path)
         loaded = load_jsonl(path, rel)
         self.add(loaded.findings)
@@ -254,14 +255,15 @@ class Validator:
             placed.append((line, None if bad else rec))
         placed.sort(key=lambda p: p[0])
         good = [(line, rec) for line, rec in placed if rec is not None]
+        complete = len(good) == len(placed) and not any(f.line is None for f in loaded.findings)
         self.n_records += len(loaded.records)
         if doc_id not in self.manifest_ids:
             self.add([Finding("E301", rel, None, None, f"document {doc_id!r} is not in seeds/manifest.jsonl")])
-            return rel, []
+            return rel, [], False
         if doc_id not in self.texts:
-            return rel, good  # the document itself failed; its findings are already reported
+            return rel, good, complete  # the document itself failed; its findings are already reported
         self.add(sequence_content(doc_id, self.texts.get(doc_id), placed, rel))
-        return rel, good
+        return rel, good, complete
 
     def segment_files(self) -> None:
         for doc_id in sorted(self.texts):
@@ -270,7 +272,7 @@ class Validator:
                 self.add([Finding("E101", self.repo.rel(path), None, doc_id,
                                   "sentence boundaries are missing; run `claimcorpus ingest` again")])
         for doc_id, path in self._doc_files(self.repo.segments):
-            _, good = self._records("segment", doc_id, path)
+            _, good, _ = self._records("segment", doc_id, path)
             self.segments[doc_id] = [(r["index"], r["start"], r["end"], r["text"]) for _, r in good]
 
     # -- layers --------------------------------------------------------------
@@ -294,11 +296,10 @@ class Validator:
 
     def layer_file(self, doc_id: str, path: Path, segments: list | None) -> None:
         """One document's file of a layer: its records, their content, and its boundaries against ``segments``."""
-        rel, good = self._records("sentence", doc_id, path)
+        rel, good, complete = self._records("sentence", doc_id, path)
         for line, rec in good:
             self.add(Finding(code, rel, line, rec["id"], msg) for code, msg in sentence_content(rec))
-        lines = self._lines(path)
-        if segments is not None and lines is not None and len(good) == len(lines):
+        if segments is not None and complete:
             got = [(r["index"], r["start"], r["end"], r["text"]) for _, r in good]
             if got != segments:
                 missing = sorted({w[0] for w in segments} ^ {g[0] for g in got})
@@ -306,12 +307,6 @@ class Validator:
                 self.add([Finding("E308", rel, None, None, f"{len(got)} sentences vs {len(segments)} in segments; "
                                                            f"indices differing: {(missing + moved)[:10]}")])
 
-    def _lines(self, path: Path) -> list[str] | None:
-        """The non-blank lines, or None when the file cannot be read (already reported at level 1)."""
-        try:
-            return [ln for ln in path.read_text(encoding="utf-8").split("\n") if ln.strip()]
-        except (OSError, UnicodeDecodeError):
-            return None
 
 
 def validate(root: Path, progress=None) -> list[Finding]:
