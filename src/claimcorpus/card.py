@@ -16,7 +16,7 @@ from claimcorpus.layout import GOLD, Repo
 CARD_PROSE = Path(__file__).with_name("card_prose.md")
 
 
-def _yaml(repo: Repo, data: dict, release: dict) -> str:
+def _yaml(data: dict, release: dict) -> str:
     splits = [s for s, ids in data["splits"].items() if ids]
     configs, infos = [], []
     for name, make in features.CONFIGS.items():
@@ -94,7 +94,7 @@ def agreement_section(repo: Repo) -> str:
 def render(repo: Repo, data: dict, release: dict) -> str:
     prose = CARD_PROSE.read_text(encoding="utf-8")
     examples = "\n".join(f'{c} = load_dataset("corpus", "{c}")  # {d}' for c, d in features.CONFIG_DESCRIPTIONS.items())
-    return (_yaml(repo, data, release)
+    return (_yaml(data, release)
             + prose.format(version=release["version"], statistics=statistics(data, release),
                            agreement=agreement_section(repo), examples=examples,
                            segmenter=release["segmenter"], tokenizer=release["tokenizer"],

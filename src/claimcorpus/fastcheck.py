@@ -20,7 +20,6 @@ import os
 import re
 import zlib
 from collections.abc import Iterator
-from pathlib import Path
 
 from claimcorpus.layout import Repo
 from claimcorpus.segment import Segment, _pieces
@@ -121,12 +120,6 @@ _WORKER: FastValidator | None = None
 
 def _work(task):
     return _WORKER._document(task)
-
-
-def fast_validate(root: Path, jobs: int | None = None, shard: tuple[int, int] | None = None) -> list[Finding]:
-    return FastValidator(Repo(root), jobs, shard).run()
-
-# -- the segmenter ---------------------------------------------------------------------------
 
 
 def _abbreviations() -> frozenset[str]:
