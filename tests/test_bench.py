@@ -7,16 +7,20 @@ from __future__ import annotations
 import copy
 import json
 import random
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import INVALID, SEED, TEXTS, apply_overlay, copy_base
 
-from claimcorpus import bench, fastcheck, schema
+from claimcorpus import fastcheck, schema
 from claimcorpus.layout import Repo
 from claimcorpus.segment import segment
 from claimcorpus.textio import read_document
 from claimcorpus.validate import Validator
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import bench  # noqa: E402 - development tooling, not an installed module
 
 FIXTURE_DIRS = sorted(p for p in INVALID.iterdir() if p.is_dir())
 

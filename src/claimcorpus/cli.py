@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -316,9 +317,11 @@ def bench(
     out: Annotated[Path, typer.Option(help="Folder for bench.md and bench.json.")] = Path("build/bench"),
 ) -> None:
     """Benchmark every stage (segment, validate, build, load) on synthetic corpora, with baselines."""
-    from claimcorpus.bench import main as run
-
-    run(["--sizes", sizes, "--out", str(out)])
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "bench.py"
+    if not script.is_file():
+        fail("benchmarks/bench.py: the benchmark is development tooling, not installed with the package. "
+             "Fix: run scripts/bench from a claimcorpus checkout")
+    sys.exit(subprocess.call([sys.executable, str(script), "--sizes", sizes, "--out", str(out)]))
 
 
 def main() -> None:
