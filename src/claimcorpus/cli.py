@@ -186,6 +186,47 @@ def agreement(
         console.print(f"note: {note}", markup=False)
 
 
+@app.command()
+def score(
+    predictions: Annotated[Path, typer.Argument(help="A JSONL file of sentence records, or a layer folder of them.")],
+    against: Annotated[str, typer.Option("--against", help="Reference layer in annotations/.")] = "gold",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON (sorted keys) instead of Markdown.")] = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Also write the report to this file (inside the repository; .json or .md).")] = None,
+    resamples: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% intervals.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed (the same seed gives the same intervals).")] = 0,
+    root: RootOpt = None,
+) -> None:
+    """Check PREDICTIONS like `validate`, then score them against gold with 95% intervals and the human ceiling."""
+    from claimcorpus.score import ScoreFindings, score_json, score_markdown
+    from claimcorpus.score import score as compute
+    from claimcorpus.textio import write_text
+
+    repo = _repo(root)
+    target = _inside(repo, out) if out else None
+    if resamples < 1:
+        fail(f"--resamples {resamples}: must be at least 1. Fix: e.g. --resamples 1000")
+    try:
+        report = compute(repo, predictions, against, resamples=resamples, seed=seed)
+    except ScoreFindings as err:
+        for f in err.findings:
+            typer.echo(str(f))
+        codes = sorted({f.code for f in err.findings})
+        fail(f"{err.findings[0].file}: {len(err.findings)} format findings ({', '.join(codes)}); nothing was scored. "
+             "Fix: correct each finding above as its 'Fix:' says (codes in docs/checks.md)")
+    text = score_json(report) if as_json else score_markdown(report)
+    if target:
+        write_text(target, score_json(report) if target.suffix == ".json" else score_markdown(report))
+    sys.stdout.write(text)
+
+
+def _inside(repo: Repo, path: Path) -> Path:
+    """``path`` resolved, refused unless it lies inside the repository (every write stays there)."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(repo.root):
+        fail(f"{path}: outside the repository {repo.root}. Fix: write under the repository, e.g. build/{path.name}")
+    return resolved
+
+
 def _gate(repo: Repo):
     """The Great Expectations gate as the build calls it; Data Docs go to build/data_docs/."""
     from claimcorpus.gx_suite import run_gate
