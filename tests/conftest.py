@@ -31,6 +31,12 @@ INVALID = FIXTURES / "invalid"
 TEXTS = TESTS / "texts"
 SEED = ROOT / "seeds" / "000_418805c56f629208.txt"
 CLAIMCORPUS = ROOT / ".venv" / "bin" / "claimcorpus"
+# IOB2 tag names in the order of schema/sentence.schema.json's entity_label enum, written out by hand
+IOB = ["O", "B-PERSON", "I-PERSON", "B-NORP", "I-NORP", "B-FAC", "I-FAC", "B-ORG", "I-ORG", "B-GPE", "I-GPE",
+       "B-LOC", "I-LOC", "B-PRODUCT", "I-PRODUCT", "B-EVENT", "I-EVENT", "B-WORK_OF_ART", "I-WORK_OF_ART",
+       "B-LAW", "I-LAW", "B-LANGUAGE", "I-LANGUAGE", "B-DATE", "I-DATE", "B-TIME", "I-TIME", "B-PERCENT",
+       "I-PERCENT", "B-MONEY", "I-MONEY", "B-QUANTITY", "I-QUANTITY", "B-ORDINAL", "I-ORDINAL", "B-CARDINAL",
+       "I-CARDINAL"]
 _NOT_COPIED = shutil.ignore_patterns(".git", ".venv", ".venv-*", "build", "__pycache__", ".pytest_cache",
                                      ".hypothesis", ".ruff_cache", "*.egg-info")
 

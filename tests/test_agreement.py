@@ -38,6 +38,9 @@ from claimcorpus.agreement import (
     max_matching,
     overlap,
     report_json,
+    spans,
+    token_labels,
+    token_offsets,
 )
 from claimcorpus.documents import ingest
 from claimcorpus.errors import CorpusError
@@ -266,3 +269,13 @@ def test_cli_and_missing_layer(repo: Repo) -> None:
     assert res.exit_code == 0 and "Krippendorff" in res.stdout
     with pytest.raises(CorpusError, match="no such layer"):
         agreement(repo, "a", "nope")
+
+
+def test_nested_spans_label_each_token_with_the_first_span() -> None:
+    """X 0:9 covers 'Kyiv city', Y 5:9 only 'city': the first span in sorted order, X, labels both tokens."""
+    text = "Kyiv city"
+    rec = {"entities": [{"start": 5, "end": 9, "label": "Y"}, {"start": 0, "end": 9, "label": "X"}]}
+    tokens = token_offsets(text)
+    assert tokens == [(0, 4), (5, 9)]
+    assert token_labels(len(tokens), spans(rec, "entities", tokens)) == ["X", "X"]
+    assert token_labels(3, spans(rec, "entities", tokens)) == ["X", "X", "O"]

@@ -1,9 +1,9 @@
 """Cross-check: Label Studio's own converter turns our export into CoNLL-2003 with the entity tags we compute.
 
-Ours are computed independently: spaCy's tokenizer (``spacy.blank("en")``), each span expanded to
-the tokens it touches (ENT-13; the first span wins a shared token), then ``offsets_to_biluo_tags`` and
-``biluo_to_iob``. The converter tokenizes with NLTK's Treebank tokenizer, so the two are compared
-on every token both tokenizers cut at the same characters.
+Ours are what the release ships: ``tables.token_row`` (the code behind the ``tokens`` config), its
+integer tags decoded with tag names written out by hand (conftest.IOB), not with the mapping that
+produced them. The converter tokenizes with NLTK's Treebank tokenizer, so the two are compared on
+every token both tokenizers cut at the same characters.
 """
 
 from __future__ import annotations
@@ -12,30 +12,21 @@ import json
 from pathlib import Path
 
 import pytest
-import spacy
+from conftest import IOB
 from label_studio_sdk.converter import Converter
-from spacy.training import biluo_to_iob, offsets_to_biluo_tags
 
 from claimcorpus.labelstudio import config as C
 from claimcorpus.labelstudio.tasks import export_tasks
 from claimcorpus.layers import read_layer
+from claimcorpus.tables import token_row
 from ls_server import add_hand_layer, make_own_repo, make_seed_repo
 
-NLP = spacy.blank("en")
 
-
-def our_tags(text: str, entities: list[dict]) -> dict[tuple[int, int], str]:
-    """(start, end) of each spaCy token -> its IOB tag from our code-point spans."""
-    doc = NLP(text)
-    taken: set[int] = set()
-    ents = []
-    for e in sorted(entities, key=lambda e: (e["start"], e["end"])):
-        span = doc.char_span(e["start"], e["end"], label=e["label"], alignment_mode="expand")
-        if span is not None and not taken & set(range(span.start, span.end)):
-            ents.append(span)
-            taken |= set(range(span.start, span.end))
-    tags = biluo_to_iob(offsets_to_biluo_tags(doc, [(s.start_char, s.end_char, s.label_) for s in ents]))
-    return {(t.idx, t.idx + len(t.text)): tag for t, tag in zip(doc, tags)}
+def our_tags(rec: dict) -> dict[tuple[int, int], str]:
+    """(start, end) of each of our tokens -> its IOB tag, as the release's tokens config gives it."""
+    row = token_row(rec)
+    assert all(rec["text"][s:s + len(t)] == t for t, s in zip(row["tokens"], row["token_starts"]))
+    return {(s, s + len(t)): IOB[tag] for t, s, tag in zip(row["tokens"], row["token_starts"], row["ner_tags"])}
 
 
 def converter_tags(tasks: list[dict], config: str, tmp: Path) -> list[list[tuple[str, str]]]:
@@ -69,7 +60,7 @@ def compare(records: list[dict], tasks: list[dict], config: str, tmp: Path) -> t
     shared = total = 0
     for rec, tokens in zip(records, converter_tags(tasks, config, tmp)):
         theirs = with_offsets(rec["text"], tokens)
-        ours = our_tags(rec["text"], rec["entities"])
+        ours = our_tags(rec)
         both = theirs.keys() & ours.keys()
         assert {k: theirs[k] for k in both} == {k: ours[k] for k in both}, rec["id"]
         shared, total = shared + len(both), total + len(theirs)
@@ -116,5 +107,5 @@ def test_converter_counts_code_points(corpora, tmp_path: Path) -> None:
     rec = next(r for r in read_layer(repo, layer, "emoji") if "🇺🇦" in r["text"])
     task = next(t for t in export_tasks(repo, review=layer, unit="utf16") if t["data"]["sentence_id"] == rec["id"])
     [tokens] = converter_tags([task], C.conll_config(), tmp_path)
-    theirs, ours = with_offsets(rec["text"], tokens), our_tags(rec["text"], rec["entities"])
+    theirs, ours = with_offsets(rec["text"], tokens), our_tags(rec)
     assert any(theirs[k] != ours[k] for k in theirs.keys() & ours.keys())

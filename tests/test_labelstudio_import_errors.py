@@ -71,6 +71,11 @@ def slice_differs(tasks, ann):
     item(ann, "entity")["value"]["text"] = "Kiev"
 
 
+def slice_with_a_space(tasks, ann):
+    value = item(ann, "entity")["value"]
+    value["text"] = " " + value["text"]  # same offsets: the text is no longer the slice, even if stripped it is
+
+
 def no_scope(tasks, ann):
     ann["result"] = [r for r in ann["result"] if not (r.get("type") == "relation" and r["from_id"] == "h0")]
 
@@ -105,6 +110,7 @@ CASES = {
     "span-outside": (outside, "outside the sentence text"),
     "span-empty": (empty_span, "outside the sentence text .* or empty"),
     "slice-differs": (slice_differs, "is not the sentence slice.*--offsets utf16"),
+    "slice-with-a-space": (slice_with_a_space, "region text ' Kyiv' is not the sentence slice"),
     "hedge-without-scope": (no_scope, "hedge cue has no scope"),
     "claim-without-type": (no_claim_type, "claim has no claim_type"),
     "mention-without-source": (mention_without_source, "source type 'mention' but no related source"),

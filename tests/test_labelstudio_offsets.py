@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from claimcorpus.labelstudio.offsets import decode, encode, from_utf16, to_utf16, utf16_len
@@ -29,7 +29,27 @@ def test_utf16_round_trip(text: str, data) -> None:
     assert utf16_len(text) == js_index(text, len(text))
 
 
+@given(st.one_of(TEXTS, ASTRAL).flatmap(lambda t: st.tuples(st.just(t), st.integers(0, len(t)))))
+@example(("", 0))
+@example(("\uffffab", 2))  # U+FFFF is the last one-unit character
+@example(("\U00010000x", 1))  # U+10000 is the first two-unit one
+@example(("\U0010ffff", 1))
+@example(("a\ud7ff\ue000\U0001F600\U0001F1FA\U0001F1E6", 6))  # around the surrogate block, a flag
+def test_utf16_offset_pinned_edges(case: tuple[str, int]) -> None:
+    text, i = case
+    assert to_utf16(text, i) == js_index(text, i)
+    assert from_utf16(text, js_index(text, i)) == i
+    assert utf16_len(text) == len(text.encode("utf-16-le")) // 2
+
+
+def test_u_ffff_is_one_code_unit() -> None:
+    assert to_utf16("\uffffab", 2) == 2 and utf16_len("\uffff") == 1 and from_utf16("\uffffab", 2) == 2
+    assert to_utf16("\U00010000ab", 2) == 3 and utf16_len("\U00010000") == 2 and from_utf16("\U00010000ab", 3) == 2
+
+
 @given(ASTRAL)
+@example("\U00010000")
+@example("a\U0010ffffb")
 def test_inside_a_surrogate_pair_is_refused(text: str) -> None:
     for i, ch in enumerate(text):
         if ord(ch) > 0xFFFF:

@@ -98,18 +98,6 @@ def test_tokens_are_conll_style(loaded):
     assert all(text[s:s + len(t)] == t for t, s in zip(row["tokens"], row["token_starts"]))
 
 
-def test_entity_edge_inside_a_token_tags_the_whole_token(tmp_path):
-    """Hand-checked: 'Ukrainian' inside the token 'Ukrainians' gives that token B-NORP."""
-    from claimcorpus.tables import token_row
-
-    rec = {"id": "d-s0000", "doc_id": "d", "text": "Ukrainians voted.",
-           "entities": [{"start": 0, "end": 9, "text": "Ukrainian", "label": "NORP"}]}
-    row = token_row(rec)
-    names = features.iob_names()
-    assert row["tokens"] == ["Ukrainians", "voted", "."]
-    assert [names[t] for t in row["ner_tags"]] == ["B-NORP", "O", "O"]
-
-
 def test_card_declares_configs_and_no_loading_script():
     meta = card_yaml()
     assert [c["config_name"] for c in meta["configs"]] == list(features.CONFIGS)

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claimcorpus.errors import CorpusError
-from claimcorpus.textio import atomic_writer, canonical_text, iter_jsonl, read_document, write_text
+from claimcorpus.textio import atomic_writer, canonical_text, iter_jsonl, read_document, write_jsonl, write_text
 
 SETTINGS = settings(max_examples=200, deadline=None, database=None)
 
@@ -132,3 +132,11 @@ def test_write_text_is_lf_and_utf8(tmp_path) -> None:
     path = tmp_path / "t.txt"
     write_text(path, "\u20ac1\nb\n")
     assert path.read_bytes() == b"\xe2\x82\xac1\nb\n"
+
+
+def test_jsonl_bytes_have_sorted_keys_and_no_spaces(tmp_path) -> None:
+    """Byte-stable data files: the exact bytes of two records whose keys are out of order."""
+    path = tmp_path / "x.jsonl"
+    write_jsonl(path, [{"text": "Kyiv \u20ac", "end": 6, "start": 0}, {"b": [2, {"z": None, "a": True}], "a": 1}])
+    assert path.read_bytes() == (b'{"end":6,"start":0,"text":"Kyiv \xe2\x82\xac"}\n'
+                                 b'{"a":1,"b":[2,{"a":true,"z":null}]}\n')

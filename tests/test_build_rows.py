@@ -1,0 +1,173 @@
+"""What the build code produces now (not the committed corpus/): a two-document repository in a temporary
+folder, one document per split, sentences that do not start at 0, gold written by hand with offsets read
+off the texts. The release is built by the library and read back with the real ``datasets.load_dataset``;
+every row is checked against the document text and against hand-checked values."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import IOB, make_repo
+from datasets import load_dataset
+
+from claimcorpus.errors import CorpusError
+from claimcorpus.layers import init_layer, read_layer, write_layer
+from claimcorpus.layout import Repo
+
+D1 = "Officials met in Geneva on Tuesday.\nKyiv said that talks may resume in March.\n"
+D2 = "Markets fell sharply. The Harbor Bank may cut rates by June, analysts said.\n"
+
+
+def span(text: str, start: int, piece: str, **extra) -> dict:
+    assert text[start:start + len(piece)] == piece, (text, start, piece)
+    return {"start": start, "end": start + len(piece), "text": piece, **extra}
+
+
+def hand_gold(repo: Repo) -> None:
+    init_layer(repo, "gold", "gold", "tester", guidelines_version="1.1", description="test", doc_ids=["d1", "d2"])
+    d1, d2 = read_layer(repo, "gold", "d1"), read_layer(repo, "gold", "d2")
+    s = d1[0]["text"]
+    d1[0]["entities"] = [span(s, 17, "Geneva", label="GPE"), span(s, 27, "Tuesday", label="DATE")]
+    s = d1[1]["text"]  # "Kyiv said that talks may resume in March."
+    d1[1]["entities"] = [span(s, 0, "Kyiv", label="GPE"), span(s, 35, "March", label="DATE")]
+    d1[1]["hedges"] = [span(s, 21, "may", type="modal", scope_start=21, scope_end=40)]
+    d1[1]["claims"] = [span(s, 15, "talks may resume in March", type="predictive", checkworthy=False,
+                            source=span(s, 0, "Kyiv", type="mention"))]
+    d1[1]["hedged"] = True
+    s = d2[1]["text"]  # "The Harbor Bank may cut rates by June, analysts said."
+    d2[1]["entities"] = [span(s, 4, "Harbor Bank", label="ORG"), span(s, 33, "June", label="DATE")]
+    d2[1]["hedges"] = [span(s, 16, "may", type="modal", scope_start=16, scope_end=37)]
+    d2[1]["claims"] = [span(s, 0, "The Harbor Bank may cut rates by June", type="predictive", checkworthy=True,
+                            source=span(s, 39, "analysts", type="mention"))]
+    d2[1].update(hedged=True, checkworthy=True)
+    write_layer(repo, "gold", "d1", d1, overwrite=True)
+    write_layer(repo, "gold", "d2", d2, overwrite=True)
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory) -> dict:
+    from claimcorpus.build import build
+    from claimcorpus.validate import validate
+
+    tmp = tmp_path_factory.mktemp("build")
+    repo = make_repo(tmp, {"d1.txt": D1, "d2.txt": D2})
+    hand_gold(repo)
+    (repo.annotations / "splits.json").write_text(json.dumps({"train": ["d1"], "validation": [], "test": ["d2"]}),
+                                                  encoding="utf-8")
+    assert validate(repo.root) == []
+    build(repo)
+    cache = tmp / "hf-cache"
+    configs = ("sentences", "documents", "entities", "hedges", "claims", "tokens", "layers")
+    return {c: load_dataset(str(repo.corpus), c, cache_dir=str(cache)) for c in configs}
+
+
+def test_sentences_do_not_start_at_zero_and_each_split_holds_only_its_document(release) -> None:
+    sents = release["sentences"]
+    assert set(sents) == {"train", "test"}  # the empty validation split is not written
+    texts = {"train": D1, "test": D2}
+    for split, doc in texts.items():
+        rows = sents[split]
+        assert [(r["doc_id"], r["index"], r["start"], r["end"]) for r in rows] == (
+            [("d1", 0, 0, 35), ("d1", 1, 36, 77)] if split == "train" else [("d2", 0, 0, 21), ("d2", 1, 22, 75)])
+        assert all(doc[r["start"]:r["end"]] == r["text"] for r in rows)
+    for config in ("documents", "entities", "hedges", "claims", "tokens", "layers"):
+        for split, want in (("train", "d1"), ("test", "d2")):
+            assert {r["doc_id"] for r in release[config][split]} == {want}, (config, split)
+
+
+def test_entity_rows_point_into_the_document(release) -> None:
+    for split, doc in (("train", D1), ("test", D2)):
+        rows = release["entities"][split]
+        label = rows.features["label"]
+        got = [(r["text"], label.int2str(r["label"]), r["doc_start"], r["doc_end"]) for r in rows]
+        assert all(doc[s:e] == t for t, _, s, e in got)
+        assert got == ([("Geneva", "GPE", 17, 23), ("Tuesday", "DATE", 27, 34), ("Kyiv", "GPE", 36, 40),
+                        ("March", "DATE", 71, 76)] if split == "train" else
+                       [("Harbor Bank", "ORG", 26, 37), ("June", "DATE", 55, 59)])
+
+
+def test_hedge_rows_have_document_scopes(release) -> None:
+    [h1], [h2] = release["hedges"]["train"], release["hedges"]["test"]
+    assert (h1["doc_start"], h1["doc_end"], h1["doc_scope_start"], h1["doc_scope_end"]) == (57, 60, 57, 76)
+    assert D1[57:76] == h1["scope_text"] == "may resume in March"
+    assert (h2["doc_start"], h2["doc_end"], h2["doc_scope_start"], h2["doc_scope_end"]) == (38, 41, 38, 59)
+    assert D2[38:59] == h2["scope_text"] == "may cut rates by June"
+    assert (h2["scope_start"], h2["scope_end"]) == (16, 37)
+    assert release["hedges"]["test"].features["type"].int2str(h2["type"]) == "modal"
+
+
+def test_claim_rows_and_their_sources(release) -> None:
+    [c1], [c2] = release["claims"]["train"], release["claims"]["test"]
+    feats = release["claims"]["test"].features
+    assert (c1["doc_start"], c1["doc_end"], c1["text"]) == (51, 76, "talks may resume in March")
+    assert (c1["source_start"], c1["source_end"], c1["source_text"]) == (0, 4, "Kyiv")
+    assert (c2["doc_start"], c2["doc_end"], c2["checkworthy"]) == (22, 59, True)
+    assert (c2["source_start"], c2["source_end"], c2["source_text"]) == (39, 47, "analysts")
+    assert D2[22 + 39:22 + 47] == "analysts"
+    assert feats["type"].int2str(c2["type"]) == "predictive" and feats["source_type"].int2str(c2["source_type"]) == "mention"
+
+
+def test_sentence_rows_keep_flags_and_span_labels(release) -> None:
+    rows = release["sentences"]["test"]
+    label = rows.features["entities"].feature["label"]
+    assert [(r["hedged"], r["checkworthy"]) for r in rows] == [(False, False), (True, True)]
+    assert [(e["text"], label.int2str(e["label"])) for e in rows[1]["entities"]] == [("Harbor Bank", "ORG"), ("June", "DATE")]
+
+
+def test_token_rows_decoded_with_hand_written_tag_names(release) -> None:
+    assert release["tokens"]["test"].features["ner_tags"].feature.names == IOB
+    row = release["tokens"]["test"][1]
+    assert list(zip(row["tokens"], (IOB[t] for t in row["ner_tags"]))) == [
+        ("The", "O"), ("Harbor", "B-ORG"), ("Bank", "I-ORG"), ("may", "O"), ("cut", "O"), ("rates", "O"),
+        ("by", "O"), ("June", "B-DATE"), (",", "O"), ("analysts", "O"), ("said", "O"), (".", "O")]
+    assert row["token_starts"][:3] == [0, 4, 11]
+    row = release["tokens"]["train"][1]
+    assert [IOB[t] for t in row["ner_tags"]] == ["B-GPE", "O", "O", "O", "O", "O", "O", "B-DATE", "O"]
+
+
+def test_document_rows(release) -> None:
+    [d1], [d2] = release["documents"]["train"], release["documents"]["test"]
+    assert (d1["text"], d1["n_sentences"], d1["n_chars"]) == (D1, 2, len(D1))
+    assert (d2["text"], d2["n_sentences"], d2["n_chars"]) == (D2, 2, len(D2))
+
+
+def test_layer_rows(release) -> None:
+    rows = release["layers"]["test"]
+    assert [(r["layer"], r["id"], r["annotator"]) for r in rows] == [("gold", "d2-s0000", "tester"),
+                                                                     ("gold", "d2-s0001", "tester")]
+
+
+def test_a_document_in_two_splits_is_refused(tmp_path: Path) -> None:
+    from claimcorpus.build import build
+
+    repo = make_repo(tmp_path, {"d1.txt": D1, "d2.txt": D2})
+    hand_gold(repo)
+    (repo.annotations / "splits.json").write_text(json.dumps({"train": ["d1", "d2"], "test": ["d2"]}),
+                                                  encoding="utf-8")
+    with pytest.raises(CorpusError, match="'d2' is in both 'train' and 'test'"):
+        build(repo)
+    assert not repo.corpus.exists()
+
+
+def tags(text: str, entities: list[dict]) -> list[tuple[str, str]]:
+    from claimcorpus.tables import token_row
+
+    row = token_row({"id": "d-s0000", "doc_id": "d", "text": text, "entities": entities})
+    assert all(text[s:s + len(t)] == t for t, s in zip(row["tokens"], row["token_starts"]))
+    return [(t, IOB[i]) for t, i in zip(row["tokens"], row["ner_tags"])]
+
+
+def test_two_entities_inside_one_token_the_first_keeps_it() -> None:
+    """spaCy keeps 'KyivMoscow' whole: the token holds GPE 0:4 then ORG 4:10, and the first one tags it."""
+    ents = [{"start": 4, "end": 10, "text": "Moscow", "label": "ORG"}, {"start": 0, "end": 4, "text": "Kyiv", "label": "GPE"}]
+    assert tags("KyivMoscow talks", ents) == [("KyivMoscow", "B-GPE"), ("talks", "O")]
+
+
+def test_an_entity_edge_inside_a_token_tags_the_whole_token() -> None:
+    """'Ukrainian' inside the token 'Ukrainians' gives that token B-NORP; a two-token entity gets B then I."""
+    ents = [{"start": 0, "end": 9, "text": "Ukrainian", "label": "NORP"},
+            {"start": 17, "end": 29, "text": "Volodymyr Z.", "label": "PERSON"}]
+    assert tags("Ukrainians voted Volodymyr Z. in.", ents) == [
+        ("Ukrainians", "B-NORP"), ("voted", "O"), ("Volodymyr", "B-PERSON"), ("Z.", "I-PERSON"), ("in", "O"), (".", "O")]
