@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from label_studio_sdk.label_interface import LabelInterface
 
@@ -58,11 +58,26 @@ def records(draw) -> dict:
                        "checkworthy": False})
 
 
+def pinned(text: str, ent: tuple[int, int], cue: tuple[int, int], claim: tuple[int, int], source: tuple[int, int]) -> dict:
+    """A record for an @example: one entity, one hedge cue scoped over the claim, one claim with a mention source."""
+    piece = lambda s, e: {"start": s, "end": e, "text": text[s:e]}  # noqa: E731
+    return with_flags({"id": "d-s0003", "doc_id": "d", "index": 3, "start": 10, "end": 10 + len(text), "text": text,
+                       "entities": [{**piece(*ent), "label": "GPE"}],
+                       "hedges": [{**piece(*cue), "type": "modal", "scope_start": claim[0], "scope_end": claim[1]}],
+                       "claims": [{**piece(*claim), "type": "predictive", "checkworthy": True,
+                                   "source": {"type": "mention", **piece(*source)}}],
+                       "hedged": False, "checkworthy": False})
+
+
 INTERFACE = LabelInterface(C.label_config())
 
 
 @settings(max_examples=300, deadline=None)
 @given(records(), st.sampled_from(["codepoint", "utf16"]))
+@example(pinned("\uffff\U0001F600a", (1, 2), (2, 3), (0, 3), (0, 1)), "utf16")  # U+FFFF one unit, then an astral
+@example(pinned("\U0001F1FA\U0001F1E6 Kyiv may", (3, 7), (8, 11), (3, 11), (0, 2)), "utf16")  # a flag: 4 units
+@example(pinned("a", (0, 1), (0, 1), (0, 1), (0, 1)), "codepoint")  # one character, every span the whole text
+@example(pinned("\U0010FFFF\u200d\U0001F469", (0, 1), (2, 3), (0, 3), (1, 2)), "utf16")  # the last code point, ZWJ
 def test_result_round_trip(rec: dict, unit: str) -> None:
     result = json.loads(json.dumps(to_result(rec, unit)))  # as it travels in a file
     assert from_result(result, rec, unit) == rec

@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from claimcorpus.errors import CorpusError
@@ -35,6 +35,10 @@ def test_canonical_text_by_hand(raw: bytes, want: str) -> None:
 
 @given(st.text(min_size=1).filter(lambda t: t.strip()))
 @SETTINGS
+@example("\uffff")  # the last BMP code point
+@example("\U0001F600\U0010FFFF")  # astral characters
+@example(" \u2028x\x85\u00a0")  # Unicode line and paragraph separators are not line ends here
+@example("x\ufeff")  # a BOM that is not leading
 def test_text_without_cr_or_bom_is_unchanged(text: str) -> None:
     text = text.replace("\r", "").lstrip("\ufeff")
     if text.strip():
@@ -43,6 +47,10 @@ def test_text_without_cr_or_bom_is_unchanged(text: str) -> None:
 
 @given(st.lists(st.sampled_from(["a", "\u00e9", "\U0001F600", " ", "\n", "\r", "\r\n", "\ufeff", "."]), min_size=1))
 @SETTINGS
+@example(["\ufeff"])  # nothing but a BOM: empty
+@example(["\ufeff", "\ufeff", "a"])  # only the first BOM goes
+@example(["\r", "\n", "\n", "\r", "a"])  # CRLF, LF, lone CR
+@example(["a", "\r"])  # a lone CR at the end
 def test_only_bom_and_line_ends_change(parts: list[str]) -> None:
     text = "".join(parts)
     want = re.sub(r"\r\n?", "\n", text[1:] if text.startswith("\ufeff") else text)
