@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 
 from claimcorpus.layout import GOLD, Repo
 from claimcorpus.textio import dumps, sha256
@@ -207,7 +208,7 @@ def _spacy(root: Path, work: Path, clock: Clock) -> dict:
             offset += len(line) + 1
     ref = {(s.start, s.end) for s in segment(text)}
     return {"mb": len(text.encode()) / 1e6, "sentences": len(spans),
-            "agreement_with_pysbd": round(len(ref & set(spans)) / max(1, len(ref)), 4)}
+            "agreement_with_ours": round(len(ref & set(spans)) / max(1, len(ref)), 4)}
 
 
 def _validator(cls_path: str, levels: int = 3, **kw):
@@ -369,29 +370,31 @@ def _generate(root: Path, work: Path, clock: Clock) -> dict:
         return synth_corpus(root, n)
 
 
-def _segment_ref(text):
+def _segment_ours(text):
     from claimcorpus.segment import segment
 
     return segment(text)
 
 
-def _segment_fast(text, jobs=1):
-    from claimcorpus.fastcheck import fast_segment
+def _segment_pysbd(text):
+    """pySBD 0.3.4, the segmenter claimcorpus used before, line by line."""
+    import pysbd
 
-    return fast_segment(text, jobs)
-
-
-def _segment_fast2(text):
-    return _segment_fast(text, 2)
+    seg = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    out, offset = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            out += [SimpleNamespace(start=offset + s.start, end=offset + s.end) for s in seg.segment(line)]
+        offset += len(line) + 1
+    return out
 
 
 STAGES = {
     "generate": _generate,
-    "segment: pySBD (segment.segment)": _segmenter(_segment_ref),
+    "segment: segment.segment": _segmenter(_segment_ours),
+    "segment: segment.segment, whole corpus": _segmenter(_segment_ours, full=True),
+    "segment: pySBD": _segmenter(_segment_pysbd),
     "segment: spaCy sentencizer": _spacy,
-    "segment: fast_segment": _segmenter(_segment_fast),
-    "segment: fast_segment, 2 processes": _segmenter(_segment_fast2),
-    "segment: fast_segment, 2 processes, whole corpus": _segmenter(_segment_fast2, full=True),
     "baseline: pyarrow.json read of the JSONL": _json_read,
     "baseline: naive jsonschema per record": _naive_jsonschema,
     "validate L1 parse (Validator code)": _validator("claimcorpus.validate.Validator", levels=1),
@@ -456,13 +459,8 @@ def ratios(st: dict) -> dict:
     ge = get("validate L4 GE (gx_suite.run_gate)")
     total = fast_all + ge if fast_all is not None and ge is not None else fast_all
     return {
-        "segment fast / pySBD throughput": div(mbps("segment: fast_segment"), mbps("segment: pySBD (segment.segment)")),
-        "segment fast 2 proc / pySBD throughput": div(mbps("segment: fast_segment, 2 processes"),
-                                                      mbps("segment: pySBD (segment.segment)")),
-        "segment spaCy / pySBD throughput": div(mbps("segment: spaCy sentencizer"), mbps("segment: pySBD (segment.segment)")),
-        "fast_segment identical to segment.segment": (get("segment: fast_segment", "digest")
-                                                      == get("segment: fast_segment, 2 processes", "digest")
-                                                      == get("segment: pySBD (segment.segment)", "digest")),
+        "segment / pySBD throughput": div(mbps("segment: segment.segment"), mbps("segment: pySBD")),
+        "segment spaCy / pySBD throughput": div(mbps("segment: spaCy sentencizer"), mbps("segment: pySBD")),
         "validate L1-3 + GE (GE only where run), wall s": total,
         "validate L1-3 (+GE) / pyarrow.json read": div(total, get("baseline: pyarrow.json read of the JSONL")),
         "validate L1-3 (+GE) / parquet read": div(total, get("baseline: pyarrow.parquet read_table")),
@@ -493,7 +491,7 @@ def markdown(report: dict) -> str:
         for name, st in res["stages"].items():
             mbps = st["mb"] / st["wall_s"] if st.get("mb") and st.get("wall_s") else None
             note = st.get("skipped") or st.get("error") or ", ".join(
-                f"{k} {_fmt(st[k])}" for k in ("sentences", "records", "rows", "findings", "agreement_with_pysbd")
+                f"{k} {_fmt(st[k])}" for k in ("sentences", "records", "rows", "findings", "agreement_with_ours")
                 if st.get(k) is not None)
             lines.append(f"| {size} | {name} | {_fmt(st.get('wall_s'))} | {_fmt(st.get('cpu_s'))} | "
                          f"{_fmt(st.get('rss_mb'))} | {_fmt(mbps)} | {note} |")

@@ -131,7 +131,7 @@ def test_version_agrees_everywhere():
     assert release["version"] == __version__
     assert f"# claimcorpus {__version__}" in (CORPUS / "README.md").read_text(encoding="utf-8")
     assert f"## [{__version__}] - " in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
-    assert release["segmenter"]["name"] == "pysbd" and release["segmenter"]["version"]
+    assert release["segmenter"]["name"] == "claimcorpus" and release["segmenter"]["base"]["version"]
 
 
 SMALL = "Kyiv said on Monday that talks may resume.\nOfficials in Paris disagreed.\n"

@@ -1,16 +1,17 @@
-"""Sentence segmentation: hand-written expectations on texts we wrote, offset invariants by hypothesis,
-and the seed document's 15 sentences checked by reading it."""
+"""Sentence segmentation: hand-written expectations on texts we wrote, one example per rule (checked
+against blingfire, which the rules correct), offset invariants by hypothesis, and the seed document's
+15 sentences checked by reading it."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from conftest import SEED, TEXTS, run_cli
+from conftest import ROOT, SEED, TEXTS, run_cli
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from claimcorpus.segment import segment, segmenter_info
+from claimcorpus.segment import RULES, segment, segmenter_info
 from claimcorpus.textio import read_document
 
 # Each text in tests/texts/ with its sentences as a reader splits them: (paragraph, sentence text).
@@ -101,32 +102,116 @@ def test_offsets_by_hand() -> None:
     ]
 
 
-def test_text_pysbd_drops_still_belongs_to_a_sentence() -> None:
-    # pySBD 0.3.4 returns only "Hello. " for this line and loses "!?"
-    doc = "Hello. !?"
-    check_invariants(doc, segment(doc))
-    assert "".join(s.text for s in segment(doc)).replace(" ", "") == "Hello.!?"
+def test_trailing_punctuation_stays_in_the_sentence() -> None:
+    assert [(x.start, x.end, x.text) for x in segment("Hello. !?")] == [(0, 9, "Hello. !?")]
+
+
+def test_repeated_sentences_get_their_own_offsets() -> None:
+    assert [(x.start, x.end, x.text) for x in segment("Hi. Hi. Hi.")] == [(0, 3, "Hi."), (4, 7, "Hi."), (8, 11, "Hi.")]
 
 
 def test_information_separators_do_not_crash() -> None:
-    # Python counts \x1c as whitespace but int() does not; pySBD's list detection crashed on it.
     doc = "Item\x1c3. Then more."
     check_invariants(doc, segment(doc))
 
 
-def test_segmenter_info_names_the_tool() -> None:
+# tests/texts/news/: news-style texts we wrote, each with its sentences read by hand in <name>.gold
+# (one sentence a line, a blank line between paragraphs). scripts/eval-segmenters scores every peer on them.
+NEWS = sorted((TEXTS / "news").glob("*.txt"))
+
+
+def read_gold(path) -> list[list[str]]:
+    paragraphs = path.with_suffix(".gold").read_text(encoding="utf-8").split("\n\n")
+    return [[s for s in p.splitlines() if s.strip()] for p in paragraphs if p.strip()]
+
+
+@pytest.mark.parametrize("path", NEWS, ids=lambda p: p.stem)
+def test_news_texts_by_hand(path) -> None:
+    doc = read_document(path)
+    gold = read_gold(path)
+    assert [p.strip() for p in doc.split("\n") if p.strip()] == [" ".join(p) for p in gold]  # the gold file fits its text
+    got = segment(doc)
+    check_invariants(doc, got)
+    assert [(s.paragraph, s.text) for s in got] == [(i, s) for i, p in enumerate(gold) for s in p]
+
+
+def test_news_texts_cover_what_they_claim() -> None:
+    raw = {p.stem: p.read_bytes() for p in NEWS}
+    assert raw["wrongquotes_emoji"].startswith(b"\xef\xbb\xbf") and b"\r\n" in raw["wrongquotes_emoji"]
+    text = b"".join(raw.values()).decode("utf-8")
+    for needle in ["D.C. ", "U.S. ", "[...] ", "\u2018", "\u201c", "\u20ac", ". . .", "...", ": 1.", "\U0001F389"]:
+        assert needle in text, needle
+
+
+# Each rule with a text it is needed for: (text, our sentences). blingfire alone, the segmenter the rules
+# correct, must cut each text differently, or the rule would explain nothing.
+RULE_TEXTS = {
+    "word-end": ("The bill would pass. Gov. Ray Dunn disagreed.", ["The bill would pass.", "Gov. Ray Dunn disagreed."]),
+    "place-end": ("He moved to Austin, Tex. Friends followed him to Washington, D.C. Critics, U.S. President Joe Biden "
+                  "among them, were not surprised.",
+                  ["He moved to Austin, Tex.", "Friends followed him to Washington, D.C.",
+                   "Critics, U.S. President Joe Biden among them, were not surprised."]),
+    "numbered-list": ("1) Buy milk 2) Call the bank", ["1) Buy milk", "2) Call the bank"]),
+    "lowercase": ('"Why now?" asked one islander.', ['"Why now?" asked one islander.']),
+    "attribution": ("\u201cDid anyone object?\u201d Reyes asked. Nobody answered.",
+                    ["\u201cDid anyone object?\u201d Reyes asked.", "Nobody answered."]),
+    "title": ("It rained in Boston. Mr. Hale came late.", ["It rained in Boston.", "Mr. Hale came late."]),
+    "marker-only": ("1. The sea wall was raised.", ["1. The sea wall was raised."]),
+    "spaced-ellipsis": ("The thing is . . . I did not mean it. It was over. . . . The hall emptied.",
+                        ["The thing is . . . I did not mean it.", "It was over.", ". . . The hall emptied."]),
+    "punctuation-only": ("The talks ended. \u2014", ["The talks ended. \u2014"]),
+}
+
+
+def test_every_rule_has_a_text() -> None:
+    assert sorted(RULE_TEXTS) == sorted(RULES)
+
+
+@pytest.mark.parametrize("rule", sorted(RULE_TEXTS))
+def test_rule_by_its_text(rule: str) -> None:
+    import blingfire
+
+    text, want = RULE_TEXTS[rule]
+    assert [s.text for s in segment(text)] == want
+    assert blingfire.text_to_sentences(text).split("\n") != want
+
+
+def test_segmenter_info_names_the_pinned_tools() -> None:
     info = segmenter_info()
-    assert info["name"] == "pysbd" and info["version"] == "0.3.4" and info["clean"] is False
+    pinned = dict(line.split("==") for line in (ROOT / "requirements.lock").read_text().splitlines() if "==" in line)
+    assert info["name"] == "claimcorpus" and info["rules"]
+    assert info["base"] == {"name": "blingfire", "version": pinned["blingfire"]} == {"name": "blingfire", "version": "0.1.8"}
 
 
 ALPHABET = st.sampled_from(list("ab Z.!?;,\"'()-3\t\n\r\ufeff\u00a0\u2028\x85\x1c\u2026\u201c\u201d\u20ac")
                            + ["U.S.", "Dr.", "a.m.", "3.5", "...", "\r\n", "\U0001F600", "\U0001F3DF\ufe0f", "\U00010348"])
 
 
+TRICKY = [
+    "He met Gen. Smith and Mr. Jones. They talked. Then they left.",
+    'She said "I will go. Now." Then she went. Fine.',
+    "(See the appendix. It has details.) Then more text follows. The end.",
+    "One 'quoted. Thing' here. Another sentence. And another one.",
+    "Also see 1) first. 2) second. Then it ends. Really.",
+    "  Leading spaces. Trailing ones.   \n\n\tTabbed line. Another.\r\nCRLF line. Ends.",
+    "\u2022 Bullet one \u2022 Bullet two. \u2043 Dash. a. b. c.",
+]
+
+
 @given(st.one_of(st.text(max_size=80), st.lists(ALPHABET, max_size=40).map("".join)))
 @example("\x1c!?")
 @example("Hello. !?")
 @example("\ufeff\r\n \r")
+@example("\uffff")  # the last BMP code point: one code point, three UTF-8 bytes
+@example("\uffffab. Cd. \U00010348. Ef.")  # astral characters: four UTF-8 bytes, one code point
+@example("A\r\nB. C.\r\n")
+@example('"')
+@example("He said. \u201d")
+@example("\u2018 Lone. ' Quote.")
+@example("x\u2028y. Z.")  # blingfire breaks at U+2028
+@example("\x00. A. \x00")
+@example(TRICKY[5])
+@example(TRICKY[6])
 @settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 def test_offset_invariants_hold_for_any_text(doc: str) -> None:
     check_invariants(doc, segment(doc))
@@ -170,4 +255,9 @@ def test_seed_sentences_by_reading() -> None:
     # the boundaries cover the whole document: only the spaces and the two line breaks are outside
     outside = doc[:rows[0]["start"]] + "".join(doc[a["end"]:b["start"]] for a, b in zip(rows, rows[1:])) + doc[rows[-1]["end"]:]
     assert outside == " " * 4 + "\n" + " " * 5 + "\n" + " " * 3
-    assert "segmenter" in proc.stderr and "pysbd" in proc.stderr
+    assert "segmenter" in proc.stderr and "blingfire" in proc.stderr
+
+
+@pytest.mark.parametrize("doc", TRICKY)
+def test_offset_invariants_on_tricky_texts(doc: str) -> None:
+    check_invariants(doc, segment(doc))

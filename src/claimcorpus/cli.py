@@ -36,17 +36,15 @@ def fail(message: str) -> None:
 def segment(
     path: Path,
     fmt: Annotated[str, typer.Option("--format", help="jsonl or text")] = "jsonl",
-    jobs: Annotated[int, typer.Option(help="Processes (the output is the same for any number).")] = 1,
 ) -> None:
     """Split a text file into sentences: one JSON object per sentence, offsets into the canonical text."""
-    from claimcorpus.fastcheck import fast_segment
-    from claimcorpus.segment import segmenter_info
+    from claimcorpus.segment import segment as split, segmenter_info
     from claimcorpus.textio import dumps, read_document
 
     if fmt not in ("jsonl", "text"):
         fail(f"--format {fmt!r}: unknown format. Fix: use --format jsonl or --format text")
     text = read_document(path)
-    sentences = fast_segment(text, jobs)  # the same sentences as segment.segment, faster (tests/test_bench.py)
+    sentences = split(text)
     if fmt == "text":
         sys.stdout.write("".join(s.text + "\n" for s in sentences))
         return
@@ -74,6 +72,33 @@ def ingest(
                       license=license, split=split)
     n = sum(1 for _ in open(repo.segments_file(entry["doc_id"]), encoding="utf-8"))
     typer.echo(f"ingested {entry['doc_id']}: {entry['n_chars']} characters, {n} sentences")
+
+
+@app.command()
+def resegment(
+    root: RootOpt = None,
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if any boundary or segmenter.json would change.")] = False,
+) -> None:
+    """Segment every document again with the installed segmenter; move every layer's spans into the new sentences."""
+    from claimcorpus import resegment as rs
+    from claimcorpus.validate import Validator
+
+    repo = _repo(root)
+    findings = Validator(repo).run()
+    if findings:
+        fail(f"{findings[0].file}: the repository has {len(findings)} validation findings. "
+             "Fix: run `claimcorpus validate` and correct them before resegmenting")
+    p = rs.plan(repo)
+    summary = (f"{len(p.segments)} documents, {len(p.changed)} with new boundaries, "
+               f"{p.moved} spans moved, {len(p.cut)} spans cut")
+    if check:
+        if p.cut or not rs.up_to_date(repo, p):
+            fail(f"{repo.rel(repo.segments)}: the sentence boundaries are not the installed segmenter's ({summary}). "
+                 "Fix: run `claimcorpus resegment`")
+        typer.echo(f"up to date: {summary}")
+        return
+    rs.apply(repo, p)
+    typer.echo(f"resegmented: {summary}")
 
 
 @app.command()

@@ -106,7 +106,7 @@ def ingest(repo: Repo, source: Path, doc_id: str | None = None, *, language: str
     if seg_meta.is_file() and json.loads(seg_meta.read_text(encoding="utf-8")) != info:
         raise CorpusError(repo.rel(seg_meta), "the installed segmenter differs from the one that segmented the corpus",
                           "install the pinned versions (make install) before ingesting")
-    with _restored_on_failure([seg_meta, target, repo.segments_file(doc_id), repo.annotations / SPLITS_FILE]):
+    with restored_on_failure([seg_meta, target, repo.segments_file(doc_id), repo.annotations / SPLITS_FILE]):
         if not seg_meta.is_file():
             write_text(seg_meta, dumps(info) + "\n")
         if not target.exists():
@@ -118,7 +118,7 @@ def ingest(repo: Repo, source: Path, doc_id: str | None = None, *, language: str
 
 
 @contextlib.contextmanager
-def _restored_on_failure(paths: list[Path]):
+def restored_on_failure(paths: list[Path]):
     """Put ``paths`` back as they were (removing new ones) if the block fails: a failed ingest leaves nothing."""
     before = {p: p.read_bytes() if p.is_file() else None for p in paths}
     try:

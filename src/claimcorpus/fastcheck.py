@@ -1,4 +1,4 @@
-"""Fast paths for large corpora: a validator and a sentence segmenter with the reference's output.
+"""Fast path for large corpora: a validator with the reference's output.
 
 ``FastValidator`` gives exactly the findings of ``validate.Validator`` (the reference), faster:
 
@@ -8,21 +8,15 @@
   every layer) in ``jobs`` worker processes; memory holds one document per worker, not the
   corpus. ``shard=(i, n)`` checks only the documents with ``crc32(doc_id) % n == i``, for
   running one shard per machine (docs/scale.md).
-
-``fast_segment`` gives exactly ``segment.segment``'s sentences: it cuts a line at boundaries
-pySBD always makes (``word. Capital``, outside quotes and brackets) and sends only the pieces
-holding other punctuation to pySBD.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import zlib
 from collections.abc import Iterator
 
 from claimcorpus.layout import Repo
-from claimcorpus.segment import Segment, _pieces
 from claimcorpus.validate import Finding, Validator
 
 
@@ -120,96 +114,3 @@ _WORKER: FastValidator | None = None
 
 def _work(task):
     return _WORKER._document(task)
-
-
-def _abbreviations() -> frozenset[str]:
-    from pysbd.lang.english import English
-
-    a = English.Abbreviation
-    return frozenset(x.lower() for x in (*a.ABBREVIATIONS, *a.PREPOSITIVE_ABBREVIATIONS, *a.NUMBER_ABBREVIATIONS))
-
-
-# "word. Capital": pySBD always ends a sentence here unless the word is an abbreviation or the
-# period sits inside quotes or brackets (checked below).
-_CUT = re.compile(r"(?<!\S)([A-Za-z]{3,})\.(?= +[A-Z])(?! +I\b)")
-# Constructs pySBD matches across the whole line: never cut a line holding them.
-_GLOBAL = re.compile(r"(?:\s'|‘|«|»|--|\\|[\x1c-\x1f])")
-# A piece needs pySBD when anything but its last character could end a sentence or start a list.
-_BUSY = re.compile(r"[.!?。．！？…)•\r\x1c-\x1f]")
-_PAIRS = {'“': "”", "(": ")", "[": "]"}
-_CLOSERS = {v: k for k, v in _PAIRS.items()}
-_ABBR: frozenset[str] | None = None
-
-
-def _balanced(s: str) -> bool:
-    """No quote or bracket is open at the end of ``s`` (and none is nested or stray)."""
-    if not any(c in s for c in '"“”()[]'):
-        return True
-    if s.count('"') % 2:
-        return False
-    open_: str | None = None
-    for c in s:
-        if c in _PAIRS:
-            if open_ is not None:
-                return False
-            open_ = c
-        elif c in _CLOSERS:
-            if open_ != _CLOSERS[c]:
-                return False
-            open_ = None
-    return open_ is None
-
-
-def _fast_pieces(line: str) -> list[tuple[int, int]]:
-    """segment._pieces(line), calling pySBD only on the parts that need its rules."""
-    global _ABBR
-    if _ABBR is None:
-        _ABBR = _abbreviations()
-    cuts, last = [], 0
-    if _GLOBAL.search(line) is None:
-        for m in _CUT.finditer(line):
-            end = m.end()
-            if m.group(1).lower() not in _ABBR and _balanced(line[last:end]):
-                cuts.append(end)
-                last = end
-    if not cuts and _BUSY.search(line):
-        return _pieces(line)
-    out, begin = [], 0
-    for cut in [*cuts, len(line)]:
-        piece = line[begin:cut]
-        core = piece.strip()
-        if core:
-            lead = len(piece) - len(piece.lstrip())
-            if _BUSY.search(core, 0, len(core) - 1):
-                out += [(begin + lead + s, begin + lead + e) for s, e in _pieces(core)]
-            else:
-                out.append((begin + lead, begin + lead + len(core)))
-        begin = cut
-    return out
-
-
-def _lines_pieces(lines: list[str]) -> list[list[tuple[int, int]]]:
-    return [_fast_pieces(line) if line.strip() else [] for line in lines]
-
-
-def fast_segment(text: str, jobs: int = 1) -> list[Segment]:
-    """``segment.segment(text)``, faster: identical sentences and offsets; lines split over ``jobs`` processes."""
-    lines = text.split("\n")
-    if jobs > 1 and len(text) > 100_000:
-        import multiprocessing
-
-        size = -(-len(lines) // (jobs * 4))
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            pieces = [p for block in pool.map(_lines_pieces, [lines[i:i + size] for i in range(0, len(lines), size)])
-                      for p in block]
-    else:
-        pieces = _lines_pieces(lines)
-    out: list[Segment] = []
-    offset, paragraph = 0, 0
-    for line, spans in zip(lines, pieces):
-        if line.strip():
-            for s, e in spans:
-                out.append(Segment(len(out), paragraph, offset + s, offset + e, line[s:e]))
-            paragraph += 1
-        offset += len(line) + 1
-    return out
