@@ -135,6 +135,13 @@ def test_news_texts_by_hand(path) -> None:
     assert [(s.paragraph, s.text) for s in got] == [(i, s) for i, p in enumerate(gold) for s in p]
 
 
+@pytest.mark.parametrize("path", sorted((ROOT / "benchmarks" / "heldout").glob("*.txt")), ids=lambda p: p.stem)
+def test_heldout_gold_fits_its_text(path) -> None:
+    # held-out texts measure the segmenter (scripts/eval-segmenters); only their gold files are checked here
+    doc = read_document(path)
+    assert [p.strip() for p in doc.split("\n") if p.strip()] == [" ".join(p) for p in read_gold(path)]
+
+
 def test_news_texts_cover_what_they_claim() -> None:
     raw = {p.stem: p.read_bytes() for p in NEWS}
     assert raw["wrongquotes_emoji"].startswith(b"\xef\xbb\xbf") and b"\r\n" in raw["wrongquotes_emoji"]

@@ -34,7 +34,7 @@ class Segment:
         return asdict(self)
 
 
-# What each rule does, in the order they apply; the texts that explain them are named in tests/test_segment.py.
+# What each rule does; tests/test_segment.py (RULE_TEXTS) holds a text that needs each one.
 RULES = {
     "word-end": "add an end after 'word.' before a capital when the word is not an abbreviation (blingfire misses some)",
     "place-end": "add an end after 'City, Tex.' or 'Washington, D.C.' before a capital (mid-sentence, AP style adds a comma)",
@@ -189,11 +189,14 @@ def _candidates(text: str) -> list[int]:
 
 def _line_ends(line: str, ends: list[int]) -> list[int]:
     """Where the sentences of ``line`` end, from the candidate ``ends`` in it; the line's own end excluded."""
-    stop = len(line.rstrip())
+    stop, lead = len(line.rstrip()), len(line) - len(line.lstrip())
     forced, markers = set(), set()
     if _MARKER.match(line):
         forced, markers = _list_ends(line) or (forced, markers)  # numbered-list
-    cuts = sorted(e for e in (set(ends) - markers) | forced if 0 < e < stop and not line[:e].isspace())
+        ends = [e for e in ends if e not in markers] + sorted(forced)
+    if not ends:
+        return []
+    cuts = sorted({e for e in ends if lead < e < stop})
     return _prune(line, cuts, stop, forced)
 
 
@@ -206,17 +209,18 @@ def _prune(line: str, cuts: list[int], stop: int, forced: set[int]) -> list[int]
             continue
         begin = kept[-1] if kept else 0
         tail = line[max(begin, e - 16):e].rstrip()
+        last = tail[-1:]
         nxt = cuts[i + 1] if i + 1 < len(cuts) else stop
         after = line[e:min(nxt, e + 64)].lstrip()
         if (_LOWER_NEXT.match(after)  # lowercase
-                or (_QUOTE_END.search(tail) and _ATTRIBUTION.match(after)
+                or (last in _CLOSE and _QUOTE_END.search(tail) and _ATTRIBUTION.match(after)
                     and after.split(None, 1)[0] not in STARTERS)  # attribution
-                or ((t := _TITLE_END.search(tail)) and t.group(1).lower() in TITLES)  # title
-                or _SPACED_ELLIPSIS.search(tail)  # spaced-ellipsis
-                or not (_ALNUM.search(after) and _ALNUM.search(line, begin, e))  # punctuation-only
+                or (last == "." and (t := _TITLE_END.search(tail)) and t.group(1).lower() in TITLES)  # title
+                or (tail.endswith(". .") and _SPACED_ELLIPSIS.search(tail))  # spaced-ellipsis
+                or not (_ALNUM.search(line, e, nxt) and _ALNUM.search(line, begin, e))  # punctuation-only
                 or e - begin < 8 and _MARKER_ONLY.fullmatch(line[begin:e].strip())):  # marker-only
             continue
-        if _FOUR_DOTS_AFTER_WORD.search(tail):  # spaced-ellipsis: "compounds. . . . The" ends after "compounds."
+        if tail.endswith(". .") and _FOUR_DOTS_AFTER_WORD.search(tail):  # spaced-ellipsis: "compounds. . . . The"
             e = len(line[:e].rstrip(" .")) + 1
         kept.append(e)
     return kept
@@ -237,10 +241,10 @@ def segment(text: str) -> list[Segment]:
             begin = 0
             for cut in [*_line_ends(line, [c - start for c in candidates[k:j]]), len(line)]:
                 piece = line[begin:cut]
-                if piece and not piece.isspace():
-                    s = begin + len(piece) - len(piece.lstrip())
-                    e = begin + len(piece.rstrip())
-                    out.append(Segment(len(out), paragraph, start + s, start + e, line[s:e]))
+                sentence = piece.strip()
+                if sentence:
+                    s = start + begin + piece.find(sentence)
+                    out.append(Segment(len(out), paragraph, s, s + len(sentence), sentence))
                 begin = cut
             paragraph += 1
         k, start = j, stop + 1
