@@ -11,7 +11,8 @@ import pytest
 
 from claimcorpus import schema, tables
 from claimcorpus.checks import CHECKS
-from claimcorpus.gx_suite import CORPUS_BOUNDS, SPAN_TABLES, build_suites, run_gate
+from claimcorpus.gx_suite import CORPUS_BOUNDS, build_suites, run_gate, span_tables
+from claimcorpus.kinds import kind
 from claimcorpus.validate import sentence_content
 
 DOCS = {"doc1": "Officials in Kyiv said the bridge may reopen in May. The ministry reported 40 casualties.",
@@ -45,9 +46,7 @@ def release() -> dict[str, pd.DataFrame]:
              "language": "en"} for d, t in DOCS.items()]
     return {"documents": pd.DataFrame(docs),
             "sentences": pd.DataFrame([tables.encode_sentence(r) for r in RECORDS]),
-            "entities": pd.DataFrame(list(tables.entity_rows(RECORDS))),
-            "hedges": pd.DataFrame(list(tables.hedge_rows(RECORDS))),
-            "claims": pd.DataFrame(list(tables.claim_rows(RECORDS)))}
+            **{t: pd.DataFrame(list(tables.span_rows(kind(t), RECORDS))) for t in ("entities", "hedges", "claims")}}
 
 
 def test_fixture_is_valid_at_level_3():
@@ -67,7 +66,7 @@ def test_valid_release_passes_and_writes_data_docs(tmp_path):
 
 def test_suites_are_built_from_schema_and_use_every_level_4_code():
     suites = build_suites()
-    for table, (column, label_set) in SPAN_TABLES.items():  # ClassLabel ids 0..n-1 of the schema's label set
+    for table, (column, label_set) in span_tables().items():  # ClassLabel ids 0..n-1 of the schema's label set
         sets = [e.value_set for e in suites[table].expectations if e.meta["code"] == "E403" and e.column == column]
         assert sets == [list(range(len(schema.labels()[label_set])))], table
     used = {e.meta["code"] for s in suites.values() for e in s.expectations}

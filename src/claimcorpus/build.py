@@ -23,10 +23,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from claimcorpus import features, tables
+from claimcorpus import tables
+from claimcorpus.configs import configs
 from claimcorpus.documents import load_documents
 from claimcorpus.errors import CorpusError
-from claimcorpus.gx_suite import TABLES as GATE_TABLES
+from claimcorpus.gx_suite import gate_tables
 from claimcorpus.layers import read_layer, read_meta
 from claimcorpus.layout import GOLD, Repo
 from claimcorpus.release import current_version
@@ -71,29 +72,16 @@ def collect(repo: Repo) -> dict:
     return {"docs": docs, "splits": splits, "gold": gold, "layer_rows": others}
 
 
-def config_rows(data: dict, doc_ids: list[str], configs=None) -> dict[str, list[dict]]:
-    """Rows of each config (all of features.CONFIGS unless ``configs`` names some) for ``doc_ids``."""
-    recs = [r for d in doc_ids for r in data["gold"][d]]
-    docs, wanted = data["docs"], set(doc_ids)
-    makers = {
-        "sentences": lambda: [tables.encode_sentence(r) for r in recs],
-        "documents": lambda: [{**{k: docs[d].entry[k] for k in ("doc_id", "path", "sha256_raw", "sha256_text", "n_chars",
-                                                                 "language", "title", "source", "date", "license")},
-                               "text": docs[d].text, "n_sentences": len(data["gold"][d])} for d in doc_ids],
-        "entities": lambda: list(tables.entity_rows(recs)),
-        "claims": lambda: list(tables.claim_rows(recs)),
-        "hedges": lambda: list(tables.hedge_rows(recs)),
-        "tokens": lambda: [tables.token_row(r) for r in recs],
-        "layers": lambda: [row for d, row in data["layer_rows"] if d in wanted],
-    }
-    return {c: makers[c]() for c in (configs or features.CONFIGS)}
+def config_rows(data: dict, doc_ids: list[str], names=None) -> dict[str, list[dict]]:
+    """Rows of each release config (all of configs.configs() unless ``names`` lists some) for ``doc_ids``."""
+    return {c.name: c.rows(data, doc_ids) for c in configs() if names is None or c.name in names}
 
 
-def release_rows(repo: Repo, configs=None) -> dict[str, list[dict]]:
+def release_rows(repo: Repo, names=None) -> dict[str, list[dict]]:
     """Rows of the configs over all splits together (for the Great Expectations gate)."""
     data = collect(repo)
     ids = [d for split_ids in data["splits"].values() for d in split_ids]
-    return config_rows(data, ids, configs)
+    return config_rows(data, ids, names)
 
 
 def build_into(repo: Repo, out: Path, gate: Callable[[dict], list] | None = None, progress=None) -> dict:
@@ -105,13 +93,15 @@ def build_into(repo: Repo, out: Path, gate: Callable[[dict], list] | None = None
     nbytes: dict[str, dict[str, int]] = {}
     per_split = {s: config_rows(data, ids) for s, ids in data["splits"].items() if ids}
     if gate is not None:
-        merged = {c: [r for rows in per_split.values() for r in rows[c]] for c in GATE_TABLES}
+        merged = {c: [r for rows in per_split.values() for r in rows[c]] for c in gate_tables()}
         findings = gate(merged)
         if findings:
             raise GateFailed(findings)
     for split, rows in per_split.items():
-        for config, make in features.CONFIGS.items():
-            n, size = _write_parquet(out / "data" / config / f"{split}-00000-of-00001.parquet", rows[config], make())
+        for cfg in configs():
+            config = cfg.name
+            n, size = _write_parquet(out / "data" / config / f"{split}-00000-of-00001.parquet", rows[config],
+                                     cfg.features())
             counts.setdefault(config, {})[split] = n
             nbytes.setdefault(config, {})[split] = size
             if progress:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from claimcorpus import features, schema
+from claimcorpus import schema
+from claimcorpus.configs import configs as release_configs
+from claimcorpus.kinds import kinds
 from claimcorpus.layout import GOLD, Repo
 
 CARD_PROSE = Path(__file__).with_name("card_prose.md")
@@ -19,13 +21,14 @@ CARD_PROSE = Path(__file__).with_name("card_prose.md")
 def _yaml(data: dict, release: dict) -> str:
     splits = [s for s, ids in data["splits"].items() if ids]
     configs, infos = [], []
-    for name, make in features.CONFIGS.items():
+    for config in release_configs():
+        name = config.name
         cfg = {"config_name": name,
                "data_files": [{"split": s, "path": f"data/{name}/{s}-*.parquet"} for s in splits]}
-        if name == "sentences":
+        if config.default:
             cfg["default"] = True
         configs.append(cfg)
-        infos.append({"config_name": name, "features": make()._to_yaml_list(),
+        infos.append({"config_name": name, "features": config.features()._to_yaml_list(),
                       "splits": [{"name": s, "num_bytes": release["num_bytes"][name][s],
                                   "num_examples": release["counts"][name][s]} for s in splits],
                       "dataset_size": sum(release["num_bytes"][name].values())})
@@ -62,11 +65,10 @@ def statistics(data: dict, release: dict) -> str:
     n = len(recs) or 1
     parts = ["### Size\n", _table(["config", *[s for s in release["counts"]["sentences"]]],
                                   [[c, *v.values()] for c, v in release["counts"].items()])]
-    for field, key, setname in (("entities", "label", "entity_label"), ("hedges", "type", "hedge_type"),
-                                ("claims", "type", "claim_type")):
-        counts = Counter(x[key] for r in recs for x in r[field])
-        parts += [f"\n### {field.capitalize()} by {key}\n",
-                  _table([key, "count"], [[lab, counts.get(lab, 0)] for lab in schema.labels()[setname]])]
+    for kind in kinds():
+        counts = Counter(x[kind.label] for r in recs for x in r[kind.field])
+        parts += [f"\n### {kind.field.capitalize()} by {kind.label}\n",
+                  _table([kind.label, "count"], [[lab, counts.get(lab, 0)] for lab in kind.labels()])]
     hedged = sum(r["hedged"] for r in recs)
     cw = sum(r["checkworthy"] for r in recs)
     cw_claims = sum(c["checkworthy"] for r in recs for c in r["claims"])
@@ -93,7 +95,7 @@ def agreement_section(repo: Repo) -> str:
 
 def render(repo: Repo, data: dict, release: dict) -> str:
     prose = CARD_PROSE.read_text(encoding="utf-8")
-    examples = "\n".join(f'{c} = load_dataset("corpus", "{c}")  # {d}' for c, d in features.CONFIG_DESCRIPTIONS.items())
+    examples = "\n".join(f'{c.name} = load_dataset("corpus", "{c.name}")  # {c.description}' for c in release_configs())
     return (_yaml(data, release)
             + prose.format(version=release["version"], statistics=statistics(data, release),
                            agreement=agreement_section(repo), examples=examples,

@@ -123,9 +123,9 @@ def validate(
     v = FastValidator(repo, jobs=jobs, shard=part)
     findings = v.run()
     if gx and not findings and not part and GOLD in repo.layers():
-        from claimcorpus.build import GATE_TABLES, release_rows
+        from claimcorpus.build import gate_tables, release_rows
 
-        findings = _gate(repo)(release_rows(repo, GATE_TABLES))
+        findings = _gate(repo)(release_rows(repo, gate_tables()))
     for f in findings[:max_errors]:
         typer.echo(str(f))
     if len(findings) > max_errors:

@@ -17,19 +17,13 @@ from pathlib import Path
 
 from claimcorpus import schema
 from claimcorpus.errors import CorpusError
+from claimcorpus.layers import sentence_id
 from claimcorpus.layout import Repo
 from claimcorpus.segment import segment, segmenter_info
 from claimcorpus.splits import SPLITS, SPLITS_FILE, assign_split
 from claimcorpus.textio import canonical_text, dumps, iter_jsonl, read_bytes, sha256, write_bytes, write_jsonl, write_text
 
 DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-def sentence_id(doc_id: str, index: int) -> str:
-    """>>> sentence_id("doc1", 3)
-    'doc1-s0003'
-    """
-    return f"{doc_id}-s{index:04d}"
 
 
 def read_manifest(repo: Repo) -> list[dict]:

@@ -28,6 +28,8 @@ import pandas as pd
 
 from claimcorpus import schema
 from claimcorpus.errors import CorpusError
+from claimcorpus.kinds import Offsets, flags, kinds
+from claimcorpus.kinds import kind as kinds_kind
 from claimcorpus.validate import Finding
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -47,9 +49,17 @@ CORPUS_BOUNDS: dict[str, tuple[float, float]] = {
 }
 BOUND_COLUMNS = {"hedged_share": "hedged", "entities_per_sentence": "n_entities", "claims_per_sentence": "n_claims"}
 
-# span table -> (its label column, the label set in schema/ that column encodes)
-SPAN_TABLES = {"entities": ("label", "entity_label"), "hedges": ("type", "hedge_type"), "claims": ("type", "claim_type")}
-TABLES = ("documents", "sentences", *SPAN_TABLES)
+
+
+def span_tables() -> dict[str, tuple[str, str]]:
+    """Span table (one per kind in kinds.py) -> (its label column, the label set in schema/ it encodes)."""
+    return {k.field: (k.label, k.label_set) for k in kinds()}
+
+
+def gate_tables() -> tuple[str, ...]:
+    """The release tables the gate checks."""
+    return ("documents", "sentences", *span_tables())
+
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}
 SHOWN = 3  # offending rows spelled out in a message
 LISTED = 5  # offending row ids in a finding's record
@@ -128,13 +138,12 @@ def sentence_expectations(bounds: Mapping[str, tuple[float, float]] = CORPUS_BOU
            value_set=_param("doc_ids")),
         _x("E406", "sentences rows equal the sum of documents.n_sentences", "ExpectTableRowCountToEqual",
            value=_param("n_sentences")),
-        _equal("E407", "hedged", "has_hedge_rows", "hedged is true exactly when the hedges table has a row for the sentence"),
-        _equal("E407", "checkworthy", "has_checkworthy_claim_rows",
-               "checkworthy is true exactly when the claims table has a check-worthy claim of the sentence"),
-        _equal("E406", "n_checkworthy_claims", "checkworthy_claim_rows",
-               "check-worthy claims of the sentence equal its check-worthy rows in claims"),
     ]
-    for table in SPAN_TABLES:
+    for kind, flag in flags():
+        out.append(_equal("E407", flag.name, f"has_{flag.rows}", flag.says))
+        if flag.when:
+            out.append(_equal("E406", flag.count, flag.rows, flag.count_says))
+    for table in span_tables():
         out.append(_equal("E406", f"n_{table}", f"{table}_rows", f"{table} of the sentence equal its rows in {table}"))
     for name, (low, high) in bounds.items():
         col = BOUND_COLUMNS[name]
@@ -143,16 +152,31 @@ def sentence_expectations(bounds: Mapping[str, tuple[float, float]] = CORPUS_BOU
     return out
 
 
-def span_expectations(table: str) -> list:
-    label, label_set = SPAN_TABLES[table]
+def _label_set(column: str, label_set: str) -> Any:
     names = schema.labels()[label_set]
-    extra = {"hedges": ("scope_start", "scope_end", "scope_text"), "claims": ("checkworthy", "source_type")}
+    return _x("E403", f"{column} is a ClassLabel id of {label_set}: 0..{len(names) - 1} = {', '.join(names)}",
+              "ExpectColumnValuesToBeInSet", column=column, value_set=list(range(len(names))))
+
+
+def _offset_expectations(o: Offsets) -> list:
+    start, end, text = f"{o.name}_start", f"{o.name}_end", f"{o.name}_text"
+    sliced = _equal("E409", text, f"{o.name}_slice", f"{text} is sentence_text[{start}:{end}]")
+    if o.contains:
+        return [_nonneg(start), _before(start, "start", f"{o.name} starts at or before the {o.of}", strict=False),
+                _before("end", end, f"{o.name} ends at or after the {o.of}", strict=False),
+                _before(end, "sentence_len", f"{end} <= sentence length", strict=False), sliced]
+    kw = {"ignore_row_if": "either_value_is_missing"} if o.optional else {}
+    return [*_offsets(start, end, "sentence_len", f"{o.of} {o.name} in its sentence", **kw), sliced]
+
+
+def span_expectations(table: str) -> list:
+    kind = kinds_kind(table)
+    label = kind.label
     out = [
         _x("E401", f"(sentence_id, start, end, {label}) is unique: no span twice", "ExpectCompoundColumnsToBeUnique",
            column_list=["sentence_id", "start", "end", label]),
-        *_not_null(("sentence_id", "doc_id", "start", "end", "doc_start", "doc_end", "text", label, *extra.get(table, ()))),
-        _x("E403", f"{label} is a ClassLabel id of {label_set}: 0..{len(names) - 1} = {', '.join(names)}",
-           "ExpectColumnValuesToBeInSet", column=label, value_set=list(range(len(names)))),
+        *_not_null(("sentence_id", "doc_id", "start", "end", "doc_start", "doc_end", "text", label, *kind.required)),
+        _label_set(label, kind.label_set),
         _nonempty("text"),
         *_offsets("start", "end", "sentence_len", "span in its sentence"),
         *_offsets("doc_start", "doc_end", "doc_len", "span in its document"),
@@ -162,18 +186,9 @@ def span_expectations(table: str) -> list:
         _x("E406", f"{table} rows equal the sum of n_{table} in sentences", "ExpectTableRowCountToEqual",
            value=_param(f"n_{table}")),
     ]
-    if table == "hedges":
-        out += [_nonneg("scope_start"), _before("scope_start", "start", "scope starts at or before the cue", strict=False),
-                _before("end", "scope_end", "scope ends at or after the cue", strict=False),
-                _before("scope_end", "sentence_len", "scope_end <= sentence length", strict=False),
-                _equal("E409", "scope_text", "scope_slice", "scope_text is sentence_text[scope_start:scope_end]")]
-    if table == "claims":
-        names = schema.labels()["source_type"]
-        out += [_x("E403", f"source_type is a ClassLabel id of source_type: 0..{len(names) - 1} = {', '.join(names)}",
-                   "ExpectColumnValuesToBeInSet", column="source_type", value_set=list(range(len(names)))),
-                *_offsets("source_start", "source_end", "sentence_len", "claim source in its sentence",
-                          ignore_row_if="either_value_is_missing"),
-                _equal("E409", "source_text", "source_slice", "source_text is sentence_text[source_start:source_end]")]
+    out += [_label_set(column, label_set) for column, label_set in kind.extra_labels.items()]
+    for o in kind.offsets:
+        out += _offset_expectations(o)
     return out
 
 
@@ -182,7 +197,7 @@ def build_suites(bounds: Mapping[str, tuple[float, float]] = CORPUS_BOUNDS) -> d
     gx = _gx()
     makers: dict[str, Callable[[], list]] = {"documents": document_expectations,
                                              "sentences": lambda: sentence_expectations(bounds)}
-    makers |= {t: functools.partial(span_expectations, t) for t in SPAN_TABLES}
+    makers |= {t: functools.partial(span_expectations, t) for t in span_tables()}
     return {name: gx.ExpectationSuite(name=f"claimcorpus-{name}", expectations=make()) for name, make in makers.items()}
 
 
@@ -227,10 +242,10 @@ def _count(v) -> int | None:
     return None if v is None or isinstance(v, (str, float)) else len(v)
 
 
-def _checkworthy(claims) -> int | None:
-    if _count(claims) is None:
+def _count_when(spans, field: str) -> int | None:
+    if _count(spans) is None:
         return None
-    return sum(bool(c.get("checkworthy")) for c in claims)
+    return sum(bool(x.get(field)) for x in spans)
 
 
 def _per_sentence(ids: pd.Series, rows: pd.DataFrame) -> pd.Series:
@@ -240,23 +255,25 @@ def _per_sentence(ids: pd.Series, rows: pd.DataFrame) -> pd.Series:
 def _sentences(sent: pd.DataFrame, spans: dict[str, pd.DataFrame], doc_text: pd.Series) -> pd.DataFrame:
     s = sent.copy()
     s["row_id"] = _row_ids(s["id"])
-    claims = spans["claims"]
-    worthy = claims[claims["checkworthy"].eq(True)] if "checkworthy" in claims else claims.iloc[:0]
     for table, rows in spans.items():
         s[f"{table}_rows"] = _per_sentence(s["id"], rows)
         if f"n_{table}" not in s:  # counts from the nested lists of tables.py; else from the span table
             s[f"n_{table}"] = s[table].map(_count) if table in s else s[f"{table}_rows"]
-    s["checkworthy_claim_rows"] = _per_sentence(s["id"], worthy)
-    if "n_checkworthy_claims" not in s:
-        s["n_checkworthy_claims"] = s["claims"].map(_checkworthy) if "claims" in s else s["checkworthy_claim_rows"]
-    s["has_hedge_rows"] = s["hedges_rows"] > 0
-    s["has_checkworthy_claim_rows"] = s["checkworthy_claim_rows"] > 0
+    for kind, flag in flags():
+        rows = spans[kind.field]
+        if flag.when:
+            rows = rows[rows[flag.when].eq(True)] if flag.when in rows else rows.iloc[:0]
+        s[flag.rows] = _per_sentence(s["id"], rows)
+        if flag.count and flag.count not in s:
+            s[flag.count] = (s[kind.field].map(functools.partial(_count_when, field=flag.when)) if kind.field in s
+                             else s[flag.rows])
+        s[f"has_{flag.rows}"] = s[flag.rows] > 0
     s["doc_len"] = _doc_lengths(s["doc_id"], doc_text)
     s["doc_slice"] = _slices_of(s["doc_id"], doc_text, s["start"], s["end"])
-    return s.drop(columns=[c for c in SPAN_TABLES if c in s])
+    return s.drop(columns=[c for c in span_tables() if c in s])
 
 
-def _spans(rows: pd.DataFrame, sent: pd.DataFrame, doc_text: pd.Series) -> pd.DataFrame:
+def _spans(table: str, rows: pd.DataFrame, sent: pd.DataFrame, doc_text: pd.Series) -> pd.DataFrame:
     d = rows.copy()
     by_id = sent.dropna(subset=["id"]).drop_duplicates("id").set_index("id")
     d["row_id"] = [f"{sid}[{_int(a)}:{_int(b)}]" for sid, a, b in zip(d["sentence_id"], d["start"], d["end"], strict=True)]
@@ -266,7 +283,7 @@ def _spans(rows: pd.DataFrame, sent: pd.DataFrame, doc_text: pd.Series) -> pd.Da
     d["doc_len"] = _doc_lengths(d["doc_id"], doc_text)
     d["sentence_slice"] = _slices_of(d["sentence_id"], sentence_text, d["start"], d["end"])
     d["doc_slice"] = _slices_of(d["doc_id"], doc_text, d["doc_start"], d["doc_end"])
-    for prefix in ("scope", "source"):
+    for prefix in (o.name for o in kinds_kind(table).offsets):
         if f"{prefix}_start" in d:
             d[f"{prefix}_slice"] = _slices_of(d["sentence_id"], sentence_text, d[f"{prefix}_start"], d[f"{prefix}_end"])
     return d
@@ -274,9 +291,9 @@ def _spans(rows: pd.DataFrame, sent: pd.DataFrame, doc_text: pd.Series) -> pd.Da
 
 def _with_columns(table: str, df: pd.DataFrame) -> pd.DataFrame:
     """`df` with every flat column its config declares (features.py); a missing one is all null (E402)."""
-    from claimcorpus.features import CONFIGS
+    from claimcorpus.configs import config
 
-    missing = [c for c in CONFIGS[table]() if c not in df and c not in SPAN_TABLES]
+    missing = [c for c in config(table).features() if c not in df and c not in span_tables()]
     return df.assign(**dict.fromkeys(missing)) if missing else df
 
 
@@ -287,23 +304,23 @@ def prepare(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
     span lists (counts n_entities, n_hedges, n_claims, n_checkworthy_claims are derived from them)
     or the counts themselves. Other configs (tokens, layers) are ignored.
     """
-    missing = [t for t in TABLES if t not in tables]
+    missing = [t for t in gate_tables() if t not in tables]
     if missing:
         raise CorpusError("corpus/", f"the gate needs the tables {', '.join(missing)}",
-                          "pass every flat release table (documents, sentences, entities, hedges, claims)")
-    tables = {t: _with_columns(t, tables[t]) for t in TABLES}
+                          f"pass every flat release table ({', '.join(gate_tables())})")
+    tables = {t: _with_columns(t, tables[t]) for t in gate_tables()}
     docs = tables["documents"].copy()
     doc_text = docs.dropna(subset=["doc_id"]).drop_duplicates("doc_id").set_index("doc_id")["text"]
-    spans = {t: tables[t] for t in SPAN_TABLES}
+    spans = {t: tables[t] for t in span_tables()}
     sent = _sentences(tables["sentences"], spans, doc_text)
     docs["row_id"] = _row_ids(docs["doc_id"])
     docs["text_len"] = _lengths(docs["text"])
     docs["sentence_rows"] = docs["doc_id"].map(sent.groupby("doc_id").size()).fillna(0).astype(int)
     frames = {"documents": docs, "sentences": sent}
-    frames |= {t: _spans(rows, tables["sentences"], doc_text) for t, rows in spans.items()}
+    frames |= {t: _spans(t, rows, tables["sentences"], doc_text) for t, rows in spans.items()}
     params: dict[str, Any] = {"n_sentences": int(pd.to_numeric(docs["n_sentences"], errors="coerce").fillna(0).sum()),
                               "doc_ids": sorted({d for d in docs["doc_id"] if isinstance(d, str)})}
-    params |= {f"n_{t}": int(pd.to_numeric(sent[f"n_{t}"], errors="coerce").fillna(0).sum()) for t in SPAN_TABLES}
+    params |= {f"n_{t}": int(pd.to_numeric(sent[f"n_{t}"], errors="coerce").fillna(0).sum()) for t in span_tables()}
     return frames, params
 
 

@@ -17,21 +17,31 @@ import json
 from datetime import date as Date
 
 from claimcorpus.errors import CorpusError
+from claimcorpus.kinds import flags, kinds
 from claimcorpus.layout import Repo
 from claimcorpus.textio import iter_jsonl, write_jsonl, write_text
 
 SENTENCE_KEYS = ("id", "doc_id", "index", "start", "end", "text")
 
 
+def sentence_id(doc_id: str, index: int) -> str:
+    """The one sentence-id format (checked by E303).
+
+    >>> sentence_id("doc1", 3)
+    'doc1-s0003'
+    """
+    return f"{doc_id}-s{index:04d}"
+
+
 def empty_record(segment: dict) -> dict:
     """A sentence record with no annotations, from a segment record."""
-    return {**{k: segment[k] for k in SENTENCE_KEYS}, "entities": [], "hedges": [], "claims": [],
-            "hedged": False, "checkworthy": False}
+    return {**{k: segment[k] for k in SENTENCE_KEYS}, **{k.field: [] for k in kinds()},
+            **{f.name: False for _, f in flags()}}
 
 
 def with_flags(rec: dict) -> dict:
     """The record with its sentence flags derived from its spans."""
-    return {**rec, "hedged": bool(rec["hedges"]), "checkworthy": any(c["checkworthy"] for c in rec["claims"])}
+    return {**rec, **{f.name: f.value(rec[k.field]) for k, f in flags()}}
 
 
 def read_meta(repo: Repo, layer: str) -> dict:

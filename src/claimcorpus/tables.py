@@ -11,63 +11,60 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator
 
+from datasets import ClassLabel
+
 from claimcorpus import schema
-from claimcorpus.features import iob_names
+from claimcorpus.features import iob_names, sentence_features
+from claimcorpus.kinds import SpanKind, flags, kinds
 
 
-@functools.cache
+@schema.cached
 def _index(name: str) -> dict[str, int]:
     return {v: i for i, v in enumerate(schema.labels()[name])}
 
 
+def encode(label_set: str, value: str) -> int:
+    """A label's ClassLabel id: its position in the schema's label set.
+
+    >>> encode("hedge_type", "epistemic")
+    1
+    """
+    return _index(label_set)[value]
+
+
+def _encode(value, feature):
+    """``value`` shaped as ``feature`` (features.py): label strings to ids, absent fields to None."""
+    if isinstance(feature, dict):
+        value = value or {}
+        return {k: _encode(value.get(k), f) for k, f in feature.items()}
+    if isinstance(feature, ClassLabel):
+        return None if value is None else feature.str2int(value)
+    return value
+
+
+@schema.cached
+def _span_feature(kind: SpanKind) -> dict:
+    return sentence_features()[kind.field].feature
+
+
 def encode_sentence(rec: dict) -> dict:
     """A layer record with label strings replaced by ClassLabel ids and absent source offsets as None."""
-    ent, hed, cla, src = _index("entity_label"), _index("hedge_type"), _index("claim_type"), _index("source_type")
-    return {
-        "id": rec["id"], "doc_id": rec["doc_id"], "index": rec["index"], "text": rec["text"],
-        "start": rec["start"], "end": rec["end"],
-        "entities": [{"start": e["start"], "end": e["end"], "text": e["text"], "label": ent[e["label"]]}
-                     for e in rec["entities"]],
-        "hedges": [{"start": h["start"], "end": h["end"], "text": h["text"], "type": hed[h["type"]],
-                    "scope_start": h["scope_start"], "scope_end": h["scope_end"]} for h in rec["hedges"]],
-        "claims": [{"start": c["start"], "end": c["end"], "text": c["text"], "type": cla[c["type"]],
-                    "checkworthy": c["checkworthy"],
-                    "source": {"type": src[c["source"]["type"]], "start": c["source"].get("start"),
-                               "end": c["source"].get("end"), "text": c["source"].get("text")}}
-                   for c in rec["claims"]],
-        "hedged": rec["hedged"], "checkworthy": rec["checkworthy"],
-    }
+    out = {k: rec[k] for k in ("id", "doc_id", "index", "text", "start", "end")}
+    for kind in kinds():
+        feature = _span_feature(kind)
+        out[kind.field] = [_encode(span, feature) for span in rec[kind.field]]
+    out |= {f.name: rec[f.name] for _, f in flags()}
+    return out
 
 
-def _flat(rec: dict, span: dict) -> dict:
-    return {"sentence_id": rec["id"], "doc_id": rec["doc_id"], "start": span["start"], "end": span["end"],
-            "doc_start": rec["start"] + span["start"], "doc_end": rec["start"] + span["end"], "text": span["text"]}
-
-
-def entity_rows(records: Iterable[dict]) -> Iterator[dict]:
-    ent = _index("entity_label")
+def span_rows(kind: SpanKind, records: Iterable[dict]) -> Iterator[dict]:
+    """The flat rows of one kind (its release config), in record order."""
     for rec in records:
-        for e in rec["entities"]:
-            yield {**_flat(rec, e), "label": ent[e["label"]]}
-
-
-def hedge_rows(records: Iterable[dict]) -> Iterator[dict]:
-    hed = _index("hedge_type")
-    for rec in records:
-        for h in rec["hedges"]:
-            s, e = h["scope_start"], h["scope_end"]
-            yield {**_flat(rec, h), "type": hed[h["type"]], "scope_start": s, "scope_end": e,
-                   "doc_scope_start": rec["start"] + s, "doc_scope_end": rec["start"] + e, "scope_text": rec["text"][s:e]}
-
-
-def claim_rows(records: Iterable[dict]) -> Iterator[dict]:
-    cla, src = _index("claim_type"), _index("source_type")
-    for rec in records:
-        for c in rec["claims"]:
-            s = c["source"]
-            yield {**_flat(rec, c), "type": cla[c["type"]], "checkworthy": c["checkworthy"],
-                   "source_type": src[s["type"]], "source_start": s.get("start"), "source_end": s.get("end"),
-                   "source_text": s.get("text")}
+        for span in rec[kind.field]:
+            yield {"sentence_id": rec["id"], "doc_id": rec["doc_id"], "start": span["start"], "end": span["end"],
+                   "doc_start": rec["start"] + span["start"], "doc_end": rec["start"] + span["end"],
+                   "text": span["text"], kind.label: encode(kind.label_set, span[kind.label]),
+                   **kind.flat_row(rec, span, encode)}
 
 
 @functools.cache

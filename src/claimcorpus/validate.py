@@ -19,10 +19,11 @@ import orjson
 from claimcorpus import schema
 from claimcorpus.checks import CHECKS
 from claimcorpus.errors import CorpusError
+from claimcorpus.kinds import kinds
+from claimcorpus.layers import sentence_id
 from claimcorpus.layout import Repo
 from claimcorpus.textio import canonical_text, decode_utf8, read_bytes, sha256
 
-LABEL_FIELDS = {"label", "type"}
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def schema_findings(name: str, rec: dict, rel: str, line: int | None, fast: bool
     rid = rec.get("id") if isinstance(rec.get("id"), str) else None
     for err in sorted(schema.validator(name).iter_errors(rec), key=lambda e: list(map(str, e.absolute_path))):
         path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path).lstrip(".") or "(record)"
-        is_label = err.validator == "enum" and err.absolute_path and err.absolute_path[-1] in LABEL_FIELDS
+        is_label = err.validator == "enum" and err.absolute_path and err.absolute_path[-1] in schema.label_fields()
         if is_label:
             msg = f"{path}: unknown value {err.instance!r}; allowed: {', '.join(err.validator_value)}"
             out.append(Finding("E202", rel, line, rid, msg))
@@ -101,12 +102,12 @@ def schema_findings(name: str, rec: dict, rel: str, line: int | None, fast: bool
 
 
 def _spans(rec: dict) -> Iterator[tuple[str, dict]]:
-    for field in ("entities", "hedges", "claims"):
-        for i, span in enumerate(rec[field]):
-            yield f"{field}[{i}]", span
+    for kind in kinds():
+        for i, span in enumerate(rec[kind.field]):
+            yield f"{kind.field}[{i}]", span[kind.label], span
 
 
-def _slice_findings(where: str, text: str, start: int, end: int, got: str, code_range: str, code_text: str,
+def slice_findings(where: str, text: str, start: int, end: int, got: str, code_range: str, code_text: str,
                     code_ws: str | None) -> Iterator[tuple[str, str]]:
     """(code, message) for one span against the text it indexes."""
     if not 0 <= start < end <= len(text):
@@ -119,40 +120,18 @@ def _slice_findings(where: str, text: str, start: int, end: int, got: str, code_
 
 
 def sentence_content(rec: dict) -> Iterator[tuple[str, str]]:
-    """Level 3 checks inside one sentence record: spans, scopes, sources, flags."""
+    """Level 3 checks inside one sentence record: every span's slice, then each kind's own checks."""
     text = rec["text"]
     seen: set[tuple] = set()
-    for where, span in _spans(rec):
-        yield from _slice_findings(where, text, span["start"], span["end"], span["text"], "E309", "E310", "E311")
-        key = (where.split("[")[0], span["start"], span["end"], span.get("label", span.get("type")))
+    for where, label, span in _spans(rec):
+        yield from slice_findings(where, text, span["start"], span["end"], span["text"], "E309", "E310", "E311")
+        key = (where.split("[")[0], span["start"], span["end"], label)
         if key in seen:
             yield "E313", f"{where} repeats span {span['start']}:{span['end']}"
         seen.add(key)
-    ents = sorted(rec["entities"], key=lambda e: (e["start"], e["end"]))
-    for a, b in zip(ents, ents[1:]):
-        if b["start"] < a["end"]:
-            yield "E312", f"entities {a['text']!r} ({a['start']}:{a['end']}) and {b['text']!r} ({b['start']}:{b['end']}) overlap"
-    cues = sorted(rec["hedges"], key=lambda x: (x["start"], x["end"]))
-    for a, b in zip(cues, cues[1:]):
-        if b["start"] < a["end"] and (a["start"], a["end"]) != (b["start"], b["end"]):  # equal spans: E313
-            yield "E319", f"hedge cues {a['text']!r} ({a['start']}:{a['end']}) and {b['text']!r} ({b['start']}:{b['end']}) overlap"
-    for i, h in enumerate(rec["hedges"]):
-        s, e = h["scope_start"], h["scope_end"]
-        if not (0 <= s <= h["start"] and h["end"] <= e <= len(text)):
-            yield "E314", f"hedges[{i}] scope {s}:{e} does not contain cue {h['start']}:{h['end']} inside 0:{len(text)}"
-        elif text[s:e] != text[s:e].strip():
-            yield "E311", f"hedges[{i}] scope {text[s:e]!r} has whitespace at an edge"
-    for i, c in enumerate(rec["claims"]):
-        src = c["source"]
-        if src["type"] == "mention":
-            for code, msg in _slice_findings(f"claims[{i}].source", text, src["start"], src["end"], src["text"],
-                                             "E315", "E315", None):
-                yield code, msg
-    if rec["hedged"] != bool(rec["hedges"]):
-        yield "E316", f"hedged is {rec['hedged']} but there are {len(rec['hedges'])} hedge cues"
-    want = any(c["checkworthy"] for c in rec["claims"])
-    if rec["checkworthy"] != want:
-        yield "E317", f"checkworthy is {rec['checkworthy']} but {'a' if want else 'no'} claim is check-worthy"
+    for kind in kinds():
+        for check in kind.checks:
+            yield from check(rec)
 
 
 def sequence_content(doc_id: str, doc_text: str | None, records: list[tuple[int, dict | None]],
@@ -166,8 +145,8 @@ def sequence_content(doc_id: str, doc_text: str | None, records: list[tuple[int,
         rid = rec["id"]
         if rec["doc_id"] != doc_id:
             yield Finding("E302", rel, line, rid, f"doc_id {rec['doc_id']!r} in the file of {doc_id!r}")
-        if rid != f"{rec['doc_id']}-s{rec['index']:04d}":
-            yield Finding("E303", rel, line, rid, f"id should be {rec['doc_id']}-s{rec['index']:04d}")
+        if rid != sentence_id(rec["doc_id"], rec["index"]):
+            yield Finding("E303", rel, line, rid, f"id should be {sentence_id(rec['doc_id'], rec['index'])}")
         if rid in ids:
             yield Finding("E304", rel, line, rid, f"id already used on line {ids[rid]}")
         ids.setdefault(rid, line)

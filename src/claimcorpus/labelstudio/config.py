@@ -19,7 +19,6 @@ source. ``schema/labelstudio.xml`` is this module's output (``claimcorpus ls con
 
 from __future__ import annotations
 
-import functools
 from xml.sax.saxutils import quoteattr
 
 from claimcorpus import schema
@@ -36,14 +35,14 @@ REGION_CHOICES = (CLAIM_TYPE, CHECKWORTHY, SOURCE_TYPE)  # per claim region
 YES_NO = {"yes": True, "no": False}  # checkworthy is a boolean in the schema
 
 
-@functools.cache
+@schema.cached
 def flag_names() -> tuple[str, ...]:
     """The sentence flags: the boolean properties of a sentence record."""
     props = schema.load("sentence")["properties"]
     return tuple(k for k, v in props.items() if v.get("type") == "boolean")
 
 
-@functools.cache
+@schema.cached
 def span_labels() -> dict[str, tuple[str, ...]]:
     """The allowed label values of each span control."""
     sets = schema.labels()
@@ -51,7 +50,7 @@ def span_labels() -> dict[str, tuple[str, ...]]:
             SOURCE: (SOURCE,)}
 
 
-@functools.cache
+@schema.cached
 def choice_values() -> dict[str, tuple[str, ...]]:
     """The allowed values of each <Choices>."""
     sets = schema.labels()

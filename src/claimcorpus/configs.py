@@ -1,0 +1,83 @@
+"""The release configs, declared once: name, features, rows, description, default.
+
+The build writes them in this order, the dataset card lists them (the default first), and the
+tests load each back with its features. One flat config per span kind comes from kinds.py.
+
+>>> [c.name for c in configs()]
+['sentences', 'documents', 'entities', 'claims', 'hedges', 'tokens', 'layers']
+>>> default().name
+'sentences'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from datasets import Features
+
+from claimcorpus import features, tables
+from claimcorpus.kinds import SpanKind, kinds
+
+DOCUMENT_FIELDS = ("doc_id", "path", "sha256_raw", "sha256_text", "n_chars", "language", "title", "source", "date",
+                   "license")
+
+
+@dataclass(frozen=True)
+class Config:
+    """One release config. ``rows(data, doc_ids)`` gets build.collect()'s data and the split's documents."""
+
+    name: str
+    features: Callable[[], Features]
+    rows: Callable[[dict, list[str]], list[dict]]
+    description: str
+    default: bool = False
+
+
+def _gold(data: dict, doc_ids: list[str]) -> list[dict]:
+    return [r for d in doc_ids for r in data["gold"][d]]
+
+
+def _documents(data: dict, doc_ids: list[str]) -> list[dict]:
+    docs = data["docs"]
+    return [{**{k: docs[d].entry[k] for k in DOCUMENT_FIELDS}, "text": docs[d].text, "n_sentences": len(data["gold"][d])}
+            for d in doc_ids]
+
+
+def _layers(data: dict, doc_ids: list[str]) -> list[dict]:
+    wanted = set(doc_ids)
+    return [row for d, row in data["layer_rows"] if d in wanted]
+
+
+def _span_config(kind: SpanKind) -> Config:
+    return Config(kind.field, lambda: features.span_features(kind),
+                  lambda data, ids: list(tables.span_rows(kind, _gold(data, ids))), kind.description)
+
+
+# Order of the release (and of the card); the span kinds keep their historical order after documents.
+SPAN_ORDER = ("entities", "claims", "hedges")
+
+
+def configs() -> list[Config]:
+    """Every release config, in release order."""
+    spans = sorted(kinds(), key=lambda k: (SPAN_ORDER.index(k.field) if k.field in SPAN_ORDER else len(SPAN_ORDER)))
+    return [
+        Config("sentences", features.sentence_features,
+               lambda data, ids: [tables.encode_sentence(r) for r in _gold(data, ids)],
+               "one row per sentence with nested " + ", ".join(k.unit.split()[0] for k in kinds()[:-1])
+               + f" and {kinds()[-1].unit.split()[0]} spans (gold)", default=True),
+        Config("documents", features.document_features, _documents, "canonical document text and manifest fields"),
+        *(_span_config(k) for k in spans),
+        Config("tokens", features.token_features, lambda data, ids: [tables.token_row(r) for r in _gold(data, ids)],
+               "spaCy tokens with IOB2 ner_tags (ClassLabel), like conll2003"),
+        Config("layers", features.layer_features, _layers,
+               "every raw annotation layer (independent passes and gold), one row per sentence per layer"),
+    ]
+
+
+def config(name: str) -> Config:
+    return next(c for c in configs() if c.name == name)
+
+
+def default() -> Config:
+    return next(c for c in configs() if c.default)
