@@ -32,11 +32,11 @@ from collections import defaultdict
 from pathlib import Path
 from types import SimpleNamespace
 
+from claimcorpus.kinds import kinds
 from claimcorpus.layout import GOLD, Repo
 from claimcorpus.textio import dumps, sha256
 
 SEED = 20260501
-SPAN_FIELDS = ("entities", "hedges", "claims")
 SEG_SAMPLE_CHARS = 600_000  # pySBD runs at ~0.1 MB/s: segment stages use the first documents up to this size
 HERE = Path(__file__).resolve().parents[1]
 
@@ -56,11 +56,12 @@ def gold_pool(src: Path) -> list[dict]:
 def _offsets(rec: dict) -> list[tuple[dict, str]]:
     """Every (object, key) holding an offset into the sentence text."""
     out = []
-    for field in SPAN_FIELDS:
-        for span in rec[field]:
-            out += [(span, k) for k in ("start", "end", "scope_start", "scope_end") if k in span]
-            src = span.get("source", {})
-            out += [(src, k) for k in ("start", "end") if k in src]
+    for kind in kinds():
+        for span in rec[kind.field]:
+            out += [(span, "start"), (span, "end")]
+            for o in kind.offsets:
+                obj = span.get(o.within, {}) if o.within else span
+                out += [(obj, k) for k in (o.start, o.end) if k in obj]
     return out
 
 
@@ -78,11 +79,13 @@ def vary(rec: dict, rng: random.Random, mentions: dict[str, list[str]]) -> dict:
             if obj[k] >= b:
                 obj[k] += delta
     rec["text"] = text
-    for field in SPAN_FIELDS:
-        for span in rec[field]:
+    for kind in kinds():
+        for span in rec[kind.field]:
             span["text"] = text[span["start"]:span["end"]]
-            if span.get("source", {}).get("type") == "mention":
-                span["source"]["text"] = text[span["source"]["start"]:span["source"]["end"]]
+            for o in kind.offsets:
+                obj = span.get(o.within) if o.within else None
+                if obj and "text" in obj:  # an offset pair with its own text (a claim's mention source)
+                    obj["text"] = text[obj[o.start]:obj[o.end]]
     return rec
 
 
@@ -298,7 +301,7 @@ def _json_read(root: Path, work: Path, clock: Clock) -> dict:
 
 def _ge(root: Path, work: Path, clock: Clock) -> dict:
     try:
-        from claimcorpus.gx_suite import run_gate
+        from claimcorpus.gx_suite import gate_tables, run_gate
     except ImportError:
         return {"skipped": "claimcorpus.gx_suite is not in this checkout"}
     import pandas as pd
@@ -307,9 +310,9 @@ def _ge(root: Path, work: Path, clock: Clock) -> dict:
 
     data = build.collect(Repo(root))
     ids = [d for ids in data["splits"].values() for d in ids]
-    rows = build.config_rows(data, ids, build.GATE_TABLES)
+    rows = build.config_rows(data, ids, gate_tables())
     with clock:
-        result = run_gate({c: pd.DataFrame(rows[c]) for c in build.GATE_TABLES}, work / "data_docs")
+        result = run_gate({c: pd.DataFrame(rows[c]) for c in gate_tables()}, work / "data_docs")
     return {"findings": len(result.findings)}
 
 

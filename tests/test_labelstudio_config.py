@@ -25,21 +25,21 @@ def test_committed_config_is_fresh() -> None:
 def test_labels_come_from_the_schema() -> None:
     root = ET.fromstring(C.label_config().split("\n", 1)[1])
     labels = {el.get("name"): [c.get("value") for c in el] for el in root.iter("Labels")}
-    assert list(labels) == list(C.SPAN_CONTROLS)  # entity first: the CoNLL converter reads the first <Labels>
+    assert list(labels) == list(C.span_controls())  # entity first: the CoNLL converter reads the first <Labels>
     assert labels["entity"] == list(schema.labels()["entity_label"])
     assert labels["hedge"] == list(schema.labels()["hedge_type"])
     choices = {el.get("name"): [c.get("value") for c in el if c.tag == "Choice"] for el in root.iter("Choices")}
     assert choices["claim_type"] == list(schema.labels()["claim_type"])
     assert choices["source_type"] == list(schema.labels()["source_type"])
     assert choices["flags"] == ["hedged", "checkworthy"]
-    for name in C.REGION_CHOICES:
+    for name in C.region_choices():
         el = next(e for e in root.iter("Choices") if e.get("name") == name)
         assert (el.get("perRegion"), el.get("required"), el.get("whenLabelValue")) == ("true", "true", C.CLAIM)
 
 
 def test_label_studio_tools_read_the_config() -> None:
     interface = LabelInterface(C.label_config())
-    assert {c.name for c in interface.controls} >= {*C.SPAN_CONTROLS, *C.REGION_CHOICES, C.FLAGS}
+    assert {c.name for c in interface.controls} >= {*C.span_controls(), *C.region_choices(), C.FLAGS}
     assert "CONLL2003" in Converter(C.label_config(), project_dir=None).supported_formats
     assert "CONLL2003" in Converter(C.conll_config(), project_dir=None).supported_formats
 

@@ -38,16 +38,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from claimcorpus.errors import CorpusError
+from claimcorpus.kinds import SpanKind, Unit, flags, units
 from claimcorpus.layers import read_layer, read_meta
 from claimcorpus.layout import Repo
 
-SPAN_KINDS = ("entities", "hedge_cues", "hedge_scopes", "claims")
-CATEGORICAL = ("hedged", "checkworthy", "claim_type_exact", "claim_type_overlap",
-               "entity_tokens", "hedge_type_tokens")
-UNITS = {"hedged": "sentence", "checkworthy": "sentence", "claim_type_exact": "claim pair (exact span)",
-         "claim_type_overlap": "claim pair (token overlap)", "entity_tokens": "token",
-         "hedge_type_tokens": "token"}
 OUTSIDE = "O"
+PAIRS = {"exact": "exact span", "overlap": "token overlap"}
+PAIR_TITLES = {"exact": "exact-span pairs", "overlap": "overlap pairs"}
+
+
+def categorical_units() -> dict[str, tuple[str, str]]:
+    """Categorical comparison -> (its unit, its title), from the span kinds: flags, matched pairs, tokens."""
+    out = {f.name: ("sentence", f"Sentence flag `{f.name}`") for _, f in flags()}
+    out |= {f"{u.pairs}_{how}": (f"{k.unit} pair ({PAIRS[how]})", f"{u.pairs_title} ({PAIR_TITLES[how]})")
+            for k, u in units() if u.pairs for how in PAIRS}
+    out |= {u.tokens: ("token", u.tokens_title) for _, u in units() if u.tokens}
+    return out
 
 
 @dataclass(frozen=True)
@@ -80,19 +86,20 @@ def _covered(tokens: list[tuple[int, int]], start: int, end: int) -> frozenset[i
     return frozenset(i for i, (ts, te) in enumerate(tokens) if ts < end and start < te)
 
 
-def _raw_spans(rec: dict, kind: str) -> list[tuple[int, int, str]]:
-    if kind == "entities":
-        return [(e["start"], e["end"], e["label"]) for e in rec["entities"]]
-    if kind == "hedge_cues":
-        return [(h["start"], h["end"], h["type"]) for h in rec["hedges"]]
-    if kind == "hedge_scopes":
-        return [(h["scope_start"], h["scope_end"], h["type"]) for h in rec["hedges"]]
-    return [(c["start"], c["end"], c["type"]) for c in rec["claims"]]
+def _raw_spans(rec: dict, kind: SpanKind, unit: Unit) -> list[tuple[int, int, str]]:
+    """(start, end, label) of a unit: the spans, or their offset pairs labelled with the span's label."""
+    out = []
+    for x in rec[kind.field]:
+        s, e = unit.offsets.get(x) if unit.offsets else (x["start"], x["end"])
+        if s is not None:
+            out.append((s, e, x[kind.label]))
+    return out
 
 
-def spans(rec: dict, kind: str, tokens: list[tuple[int, int]]) -> list[Span]:
-    """The sentence's spans of one kind, sorted, each with the tokens it touches."""
-    return [Span(s, e, lab, _covered(tokens, s, e)) for s, e, lab in sorted(_raw_spans(rec, kind))]
+def spans(rec: dict, unit: str, tokens: list[tuple[int, int]]) -> list[Span]:
+    """The sentence's spans of one agreement unit (kinds.Unit.key), sorted, each with the tokens it touches."""
+    kind, u = next((k, u) for k, u in units() if u.key == unit)
+    return [Span(s, e, lab, _covered(tokens, s, e)) for s, e, lab in sorted(_raw_spans(rec, kind, u))]
 
 
 # --- matching ---------------------------------------------------------------------------------
@@ -248,36 +255,37 @@ SPAN_TESTS = {("exact", "labelled"): labelled(exact), ("exact", "unlabelled"): e
               ("overlap", "labelled"): labelled(overlap), ("overlap", "unlabelled"): overlap}
 
 
-TOKEN_UNITS = {"entity_tokens": "entities", "hedge_type_tokens": "hedge_cues"}
-
-
 def compare(pairs: list[tuple[dict, dict]]) -> dict:
     """Span and categorical agreement over aligned (A record, B record) pairs."""
-    counts = {k: {"n_a": 0, "n_b": 0, **{m: 0 for m in SPAN_TESTS}} for k in SPAN_KINDS}
-    cats: dict[str, tuple[list, list]] = {k: ([], []) for k in CATEGORICAL}
+    all_units = [u for _, u in units()]
+    counts = {u.key: {"n_a": 0, "n_b": 0, **{m: 0 for m in SPAN_TESTS}} for u in all_units}
+    cat_units = categorical_units()
+    cats: dict[str, tuple[list, list]] = {k: ([], []) for k in cat_units}
     n_tokens = 0
     for rec_a, rec_b in pairs:
         tokens = token_offsets(rec_a["text"])
         n_tokens += len(tokens)
-        by_kind = {k: (spans(rec_a, k, tokens), spans(rec_b, k, tokens)) for k in SPAN_KINDS}
-        for flag in ("hedged", "checkworthy"):
-            cats[flag][0].append(rec_a[flag])
-            cats[flag][1].append(rec_b[flag])
-        for name, kind in TOKEN_UNITS.items():
-            for side in (0, 1):
-                cats[name][side].extend(token_labels(len(tokens), by_kind[kind][side]))
-        for kind, (sa, sb) in by_kind.items():
-            counts[kind]["n_a"] += len(sa)
-            counts[kind]["n_b"] += len(sb)
+        by_unit = {u.key: (spans(rec_a, u.key, tokens), spans(rec_b, u.key, tokens)) for u in all_units}
+        for _, flag in flags():
+            cats[flag.name][0].append(rec_a[flag.name])
+            cats[flag.name][1].append(rec_b[flag.name])
+        for u in all_units:
+            if u.tokens:
+                for side in (0, 1):
+                    cats[u.tokens][side].extend(token_labels(len(tokens), by_unit[u.key][side]))
+        for u in all_units:
+            sa, sb = by_unit[u.key]
+            counts[u.key]["n_a"] += len(sa)
+            counts[u.key]["n_b"] += len(sb)
             for key, test in SPAN_TESTS.items():
                 matches = max_matching(sa, sb, test)
-                counts[kind][key] += len(matches)
-                if kind == "claims" and key[1] == "unlabelled":
-                    cats[f"claim_type_{key[0]}"][0].extend(sa[i].label for i, _ in matches)
-                    cats[f"claim_type_{key[0]}"][1].extend(sb[j].label for _, j in matches)
+                counts[u.key][key] += len(matches)
+                if u.pairs and key[1] == "unlabelled":
+                    cats[f"{u.pairs}_{key[0]}"][0].extend(sa[i].label for i, _ in matches)
+                    cats[f"{u.pairs}_{key[0]}"][1].extend(sb[j].label for _, j in matches)
     return {"n_sentences": len(pairs), "n_tokens": n_tokens,
-            "spans": {kind: _span_summary(c) for kind, c in counts.items()},
-            "categorical": {k: categorical(*cats[k], UNITS[k]) for k in CATEGORICAL}}
+            "spans": {key: _span_summary(c) for key, c in counts.items()},
+            "categorical": {k: categorical(*cats[k], unit) for k, (unit, _) in cat_units.items()}}
 
 
 def _span_summary(c: dict) -> dict:
@@ -310,10 +318,6 @@ def report_json(report: dict) -> str:
 
 # --- rendering --------------------------------------------------------------------------------
 
-SPAN_NAMES = {"entities": "Entities", "hedge_cues": "Hedge cues", "hedge_scopes": "Hedge scopes", "claims": "Claims"}
-CAT_NAMES = {"hedged": "Sentence flag `hedged`", "checkworthy": "Sentence flag `checkworthy`",
-             "claim_type_exact": "Claim type (exact-span pairs)", "claim_type_overlap": "Claim type (overlap pairs)",
-             "entity_tokens": "Entity label per token", "hedge_type_tokens": "Hedge type per token"}
 SPAN_HEAD = ["Layer", "Match", "A", "B", "P", "R", "F1", "P (no label)", "R (no label)", "F1 (no label)"]
 CAT_HEAD = ["Comparison", "Unit", "n", "Observed", "Cohen's κ", "Krippendorff's α"]
 
@@ -324,10 +328,10 @@ def _f(x: float | None) -> str:
 
 def span_rows(report: dict) -> list[list[str]]:
     rows = []
-    for kind in SPAN_KINDS:
-        s = report["spans"][kind]
+    for _, unit in units():
+        s = report["spans"][unit.key]
         for how in ("exact", "overlap"):
-            row = [SPAN_NAMES[kind], "exact" if how == "exact" else "token overlap", str(s["n_a"]), str(s["n_b"])]
+            row = [unit.title, "exact" if how == "exact" else "token overlap", str(s["n_a"]), str(s["n_b"])]
             for lab in ("labelled", "unlabelled"):
                 row += [_f(s[how][lab][m]) for m in ("precision", "recall", "f1")]
             rows.append(row)
@@ -335,12 +339,14 @@ def span_rows(report: dict) -> list[list[str]]:
 
 
 def cat_rows(report: dict) -> list[list[str]]:
-    return [[CAT_NAMES[k], c["unit"], str(c["n"]), _f(c["observed"]), _f(c["kappa"]), _f(c["alpha"])]
+    titles = {k: title for k, (_, title) in categorical_units().items()}
+    return [[titles[k], c["unit"], str(c["n"]), _f(c["observed"]), _f(c["kappa"]), _f(c["alpha"])]
             for k, c in report["categorical"].items()]
 
 
 def all_notes(report: dict) -> list[str]:
-    return [*report["notes"], *(f"{CAT_NAMES[k]}: {c['note']}" for k, c in report["categorical"].items() if c["note"])]
+    titles = {k: title for k, (_, title) in categorical_units().items()}
+    return [*report["notes"], *(f"{titles[k]}: {c['note']}" for k, c in report["categorical"].items() if c["note"])]
 
 
 def agreement_tables(report: dict) -> list:

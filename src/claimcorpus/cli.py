@@ -313,7 +313,7 @@ def pipeline(root: RootOpt = None) -> None:
     from claimcorpus import load
     from claimcorpus.documents import ingest as do_ingest
     from claimcorpus.documents import read_manifest
-    from claimcorpus.features import CONFIGS
+    from claimcorpus.configs import configs
 
     repo = _repo(root)
     known = {e["path"] for e in read_manifest(repo)}
@@ -325,7 +325,7 @@ def pipeline(root: RootOpt = None) -> None:
     validate(root=repo.root, max_errors=200, gx=False)  # the build runs the GE level itself
     build(check=False, root=repo.root)
     datasets.disable_progress_bars()
-    for config in CONFIGS:
+    for config in (c.name for c in configs()):
         ds = load(config, root=repo.root)
         rows = ", ".join(f"{split} {len(d)}" for split, d in ds.items())
         typer.echo(f"load_dataset('corpus', '{config}'): {rows}")

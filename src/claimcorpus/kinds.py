@@ -67,6 +67,42 @@ class Flag:
         return any(s[self.when] if self.when else True for s in spans)
 
 
+@dataclass(frozen=True)
+class Unit:
+    """A span-agreement unit of a kind: its spans (``offsets`` None) or one of their offset pairs.
+
+    ``tokens``: also compare, per token, the label of the first span covering it (kappa, alpha).
+    ``pairs``: also compare the label over span pairs matched without labels (exact and overlap).
+    """
+
+    key: str  # "hedge_scopes": the report's key
+    title: str  # "Hedge scopes"
+    offsets: Offsets | None = None
+    tokens: str = ""  # "entity_tokens"
+    tokens_title: str = ""  # "Entity label per token"
+    pairs: str = ""  # "claim_type": units claim_type_exact and claim_type_overlap
+    pairs_title: str = ""  # "Claim type"
+
+
+@dataclass(frozen=True)
+class LabelStudio:
+    """How a kind appears in Label Studio (labelstudio/config.py, tasks.py, importer.py).
+
+    Its spans are regions of the <Labels> ``control``, labelled with the kind's label set (or, when
+    the kind has per-region ``choices``, with the control's name and the label chosen per region).
+    Each of the kind's offset pairs is a region of a <Labels> named after the pair, related to its span.
+    """
+
+    control: str  # "hedge"
+    intro: str  # the header above the control
+    color: str | None = None
+    # offset controls: (Offsets.name, intro, color, hint: None = the kind's description in the schema,
+    # or (label set, value) = that value's x-description)
+    regions: tuple[tuple[str, str, str | None, tuple[str, str] | None], ...] = ()
+    choices: tuple[str, ...] = ()  # per-region <Choices>: a label set of the schema, or a boolean span field
+    also_links: tuple[str, ...] = ()  # other controls whose regions may stand for one of its offset pairs
+
+
 @dataclass(frozen=True, eq=False)
 class SpanKind:
     """One annotation layer of a sentence. Sample (the hedge kind)::
@@ -89,7 +125,8 @@ class SpanKind:
     flag: Flag | None = None
     checks: tuple[Check, ...] = ()  # level-3 checks of this kind, named generators
     codes: tuple[str, ...] = ()  # the codes its checks yield (registered in validation.checks)
-    agreement: tuple[tuple[str, str, Offsets | None], ...] = ()  # (unit, title, offsets or None = the span)
+    agreement: tuple[Unit, ...] = ()  # what `claimcorpus agreement` compares
+    ls: LabelStudio | None = None
 
     def labels(self) -> tuple[str, ...]:
         return schema.labels()[self.label_set]
@@ -132,6 +169,10 @@ def kind(field_name: str) -> SpanKind:
 
 def flags() -> list[tuple[SpanKind, Flag]]:
     return [(k, k.flag) for k in kinds() if k.flag]
+
+
+def units() -> list[tuple[SpanKind, Unit]]:
+    return [(k, u) for k in kinds() for u in k.agreement]
 
 
 # -- the three kinds of claimcorpus ----------------------------------------------------------
@@ -223,7 +264,8 @@ ENTITIES = register(SpanKind(
     field="entities", label="label", label_set="entity_label", span_def="entity", unit="entity",
     description="one row per gold entity mention, sentence and document offsets",
     checks=(entity_overlap,), codes=("E312",),
-    agreement=(("entities", "Entities", None),)))
+    agreement=(Unit("entities", "Entities", tokens="entity_tokens", tokens_title="Entity label per token"),),
+    ls=LabelStudio("entity", "Entities: pick a label, then select the name")))
 
 HEDGES = register(SpanKind(
     field="hedges", label="type", label_set="hedge_type", span_def="hedge", unit="hedge cue",
@@ -234,7 +276,11 @@ HEDGES = register(SpanKind(
     flat_row=_hedge_row, offsets=(SCOPE,), required=("scope_start", "scope_end", "scope_text"),
     flag=Flag("hedged", None, "hedge_rows", "hedged is true exactly when the hedges table has a row for the sentence"),
     checks=(hedge_overlap, hedge_scope, flag_hedged), codes=("E319", "E314", "E316"),
-    agreement=(("hedge_cues", "Hedge cues", None), ("hedge_scopes", "Hedge scopes", SCOPE))))
+    agreement=(Unit("hedge_cues", "Hedge cues", tokens="hedge_type_tokens", tokens_title="Hedge type per token"),
+               Unit("hedge_scopes", "Hedge scopes", SCOPE)),
+    ls=LabelStudio("hedge", "Hedge cues: pick the cue's type, then select the cue", "#F5A623",
+                   (("scope", "Scope of each cue: select it, then relate cue and scope (select the cue, press Alt+R "
+                              "or the relation button, click the scope)", "#F8E71C", None),))))
 
 CLAIMS = register(SpanKind(
     field="claims", label="type", label_set="claim_type", span_def="claim", unit="claim",
@@ -249,4 +295,9 @@ CLAIMS = register(SpanKind(
               "checkworthy is true exactly when the claims table has a check-worthy claim of the sentence",
               "n_checkworthy_claims", "check-worthy claims of the sentence equal its check-worthy rows in claims"),
     checks=(claim_source, flag_checkworthy), codes=("E315", "E317"),
-    agreement=(("claims", "Claims", None),)))
+    agreement=(Unit("claims", "Claims", pairs="claim_type", pairs_title="Claim type"),),
+    ls=LabelStudio("claim", "Claims: select each claim, then set its type, check-worthiness and source", "#4A90E2",
+                   (("source", "Source of a claim (source type 'mention'): select the asserting mention, then relate "
+                               "claim and source (an entity region may serve as the source too)", "#7ED321",
+                    ("source_type", "mention")),),
+                   choices=("claim_type", "checkworthy", "source_type"), also_links=("entity",))))

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from claimcorpus import schema
 from claimcorpus.errors import CorpusError
+from claimcorpus.kinds import SpanKind
 from claimcorpus.labelstudio import config as C
 from claimcorpus.labelstudio.offsets import Unit, decode
 from claimcorpus.labelstudio.tasks import text_hash
@@ -117,7 +118,7 @@ def _regions(result: list, text: str, unit: Unit, where: str) -> tuple[dict[str,
         if kind == "relation":
             relations.append((item.get("from_id"), item.get("to_id"), at))
             continue
-        if item.get("to_name", C.TEXT) != C.TEXT or ctl not in (*C.SPAN_CONTROLS, *C.REGION_CHOICES, C.FLAGS):
+        if item.get("to_name", C.TEXT) != C.TEXT or ctl not in (*C.span_controls(), *C.region_choices(), C.FLAGS):
             raise CorpusError(at, f"unknown control {ctl!r} (type {kind!r})", CONFIG_FIX)
         if ctl == C.FLAGS:
             flags = list(value.get("choices") or [])
@@ -125,7 +126,7 @@ def _regions(result: list, text: str, unit: Unit, where: str) -> tuple[dict[str,
                 _one([f], C.flag_names(), "sentence flag", at)
             continue
         s, e = _span(value, text, unit, at)
-        if ctl in C.REGION_CHOICES:
+        if ctl in C.region_choices():
             per_region.append((item.get("id"), ctl, _one(value.get("choices"), C.choice_values()[ctl], ctl, at), at))
             continue
         label = _one(value.get("labels"), C.span_labels()[ctl], f"{ctl} label", at)
@@ -134,8 +135,10 @@ def _regions(result: list, text: str, unit: Unit, where: str) -> tuple[dict[str,
             raise CorpusError(at, f"region {item.get('id')!r} has two extents", "give each region one id")
         reg.labels[ctl] = label
     for rid, ctl, val, at in per_region:
-        if C.CLAIM not in getattr(regions.get(rid), "labels", {}):
-            raise CorpusError(at, f"{ctl} {val!r} is attached to no claim region", "set it on a claim region")
+        owner = C.control_kind()[ctl]
+        if owner.ls.control not in getattr(regions.get(rid), "labels", {}):
+            raise CorpusError(at, f"{ctl} {val!r} is attached to no {owner.ls.control} region",
+                              f"set it on a {owner.ls.control} region")
         regions[rid].choices[ctl] = val
     for a, b, at in relations:
         if a not in regions or b not in regions:
@@ -149,13 +152,15 @@ def _regions(result: list, text: str, unit: Unit, where: str) -> tuple[dict[str,
 
 def _role_pair(a: Region, b: Region, at: str) -> None:
     def fits(x: Region, y: Region) -> bool:
-        return (C.HEDGE in x.labels and C.SCOPE in y.labels) or (
-            C.CLAIM in x.labels and (C.SOURCE in y.labels or C.ENTITY in y.labels))
+        return any(k.ls.control in x.labels and any(c in y.labels for c in (*(r[0] for r in k.ls.regions),
+                                                                           *k.ls.also_links))
+                   for k in C.ls_kinds())
 
     if not (fits(a, b) or fits(b, a)):
+        pairs = [f"a {k.unit} to its {r[0]}" for k in C.ls_kinds() for r in k.ls.regions]
         raise CorpusError(at, f"a relation between {a.text!r} ({', '.join(a.labels)}) and {b.text!r} "
                               f"({', '.join(b.labels)}) means nothing here",
-                          "relate only a hedge cue to its scope, or a claim to its source")
+                          "relate only " + ", or ".join(pairs))
 
 
 def _linked(regions: dict[str, Region], reg: Region, wanted: tuple[str, ...], what: str, where: str) -> Region | None:
@@ -174,24 +179,31 @@ def from_result(result: list, segment: dict, unit: Unit = "codepoint", where: st
     for reg in regions.values():
         at = f"{where} region {reg.text!r} ({reg.start}:{reg.end})"
         span = {"start": reg.start, "end": reg.end, "text": reg.text}
-        if C.ENTITY in reg.labels:
-            rec["entities"].append({**span, "label": reg.labels[C.ENTITY]})
-        if C.HEDGE in reg.labels:
-            scope = _linked(regions, reg, (C.SCOPE,), "hedge cue", at)
-            if scope is None:
-                raise CorpusError(at, "hedge cue has no scope", "mark its scope and relate the cue to it")
-            rec["hedges"].append({**span, "type": reg.labels[C.HEDGE], "scope_start": scope.start,
-                                  "scope_end": scope.end})
-        if C.CLAIM in reg.labels:
-            rec["claims"].append(_claim(regions, reg, span, at))
+        for kind in C.ls_kinds():
+            if kind.ls.control in reg.labels:
+                make = CUSTOM.get(kind.field, _span_of)
+                rec[kind.field].append(make(regions, reg, span, at, kind))
     rec = with_flags(rec)
     if flags is not None:  # ticked flags are kept as given; the validator compares them with the spans
         rec.update({f: f in flags for f in C.flag_names()})
     return rec
 
 
-def _claim(regions: dict[str, Region], reg: Region, span: dict, at: str) -> dict:
-    missing = [c for c in C.REGION_CHOICES if c not in reg.choices]
+def _span_of(regions: dict[str, Region], reg: Region, span: dict, at: str, kind: SpanKind) -> dict:
+    """A span of a kind without hooks: its label, and each offset pair from the region related to it."""
+    out = {**span, kind.label: reg.labels[kind.ls.control]}
+    for name, *_ in kind.ls.regions:
+        o = next(o for o in kind.offsets if o.name == name)
+        linked = _linked(regions, reg, (name,), kind.unit, at)
+        if linked is None and not o.optional:
+            raise CorpusError(at, f"{kind.unit} has no {name}", f"mark its {name} and relate the {o.of} to it")
+        if linked is not None:
+            out |= {o.start: linked.start, o.end: linked.end}
+    return out
+
+
+def _claim(regions: dict[str, Region], reg: Region, span: dict, at: str, kind: SpanKind) -> dict:
+    missing = [c for c in kind.ls.choices if c not in reg.choices]
     if missing:
         raise CorpusError(at, f"claim has no {' / '.join(missing)}", "select the claim and choose them")
     src = _linked(regions, reg, (C.SOURCE, C.ENTITY), "claim", at)
@@ -202,6 +214,10 @@ def _claim(regions: dict[str, Region], reg: Region, span: dict, at: str) -> dict
     source = {"type": kind} if src is None else {"type": kind, "start": src.start, "end": src.end, "text": src.text}
     return {**span, "type": reg.choices[C.CLAIM_TYPE], "checkworthy": C.YES_NO[reg.choices[C.CHECKWORTHY]],
             "source": source}
+
+
+# Kinds imported by code of their own: field -> (regions, region, span, where, kind) -> span record.
+CUSTOM = {"claims": _claim}
 
 
 # -- a whole export -> layers ----------------------------------------------------

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from claimcorpus.documents import load_documents
 from claimcorpus.errors import CorpusError
+from claimcorpus.kinds import SpanKind
 from claimcorpus.labelstudio import config as C
 from claimcorpus.labelstudio.offsets import Unit, encode
 from claimcorpus.layers import read_layer, read_meta, read_segments
@@ -51,24 +52,40 @@ def _relation(a: str, b: str) -> dict:
     return {"from_id": a, "to_id": b, "type": "relation", "direction": "right"}
 
 
+def _claim(cid: str, c: dict, t: str, unit: Unit) -> list[dict]:
+    """A claim: its region, its per-region choices, and its mention source related to it."""
+    s, e, src = c["start"], c["end"], c["source"]
+    checkworthy = next(k for k, v in C.YES_NO.items() if v is c["checkworthy"])
+    out = [_region(cid, C.CLAIM, t, s, e, C.CLAIM, unit),
+           _choice(cid, C.CLAIM_TYPE, t, s, e, c["type"], unit),
+           _choice(cid, C.CHECKWORTHY, t, s, e, checkworthy, unit),
+           _choice(cid, C.SOURCE_TYPE, t, s, e, src["type"], unit)]
+    if src["type"] == "mention":
+        out += [_region(f"{cid}s", C.SOURCE, t, src["start"], src["end"], C.SOURCE, unit), _relation(cid, f"{cid}s")]
+    return out
+
+
+# Kinds exported by code of their own (field -> (region id, span, sentence text, unit) -> result items);
+# every other kind is a labelled region plus one related region per offset pair.
+CUSTOM = {"claims": _claim}
+
+
+def _spans(kind: SpanKind, rid: str, span: dict, t: str, unit: Unit) -> list[dict]:
+    out = [_region(rid, kind.ls.control, t, span["start"], span["end"], span[kind.label], unit)]
+    for name, *_ in kind.ls.regions:
+        s, e = next(o for o in kind.offsets if o.name == name).get(span)
+        if s is not None:
+            out += [_region(f"{rid}{name[0]}", name, t, s, e, name, unit), _relation(rid, f"{rid}{name[0]}")]
+    return out
+
+
 def to_result(rec: dict, unit: Unit = "codepoint") -> list[dict]:
     """The Label Studio result of one sentence record (region ids are stable: e0, h0, h0s, c0, c0s, ...)."""
-    t = rec["text"]
-    out = [_region(f"e{i}", C.ENTITY, t, e["start"], e["end"], e["label"], unit) for i, e in enumerate(rec["entities"])]
-    for i, h in enumerate(rec["hedges"]):
-        out += [_region(f"h{i}", C.HEDGE, t, h["start"], h["end"], h["type"], unit),
-                _region(f"h{i}s", C.SCOPE, t, h["scope_start"], h["scope_end"], C.SCOPE, unit),
-                _relation(f"h{i}", f"h{i}s")]
-    for i, c in enumerate(rec["claims"]):
-        cid, s, e, src = f"c{i}", c["start"], c["end"], c["source"]
-        checkworthy = next(k for k, v in C.YES_NO.items() if v is c["checkworthy"])
-        out += [_region(cid, C.CLAIM, t, s, e, C.CLAIM, unit),
-                _choice(cid, C.CLAIM_TYPE, t, s, e, c["type"], unit),
-                _choice(cid, C.CHECKWORTHY, t, s, e, checkworthy, unit),
-                _choice(cid, C.SOURCE_TYPE, t, s, e, src["type"], unit)]
-        if src["type"] == "mention":
-            out += [_region(f"{cid}s", C.SOURCE, t, src["start"], src["end"], C.SOURCE, unit),
-                    _relation(cid, f"{cid}s")]
+    t, out = rec["text"], []
+    for kind in C.ls_kinds():
+        for i, span in enumerate(rec[kind.field]):
+            rid = f"{kind.ls.control[0]}{i}"
+            out += CUSTOM[kind.field](rid, span, t, unit) if kind.field in CUSTOM else _spans(kind, rid, span, t, unit)
     flags = [f for f in C.flag_names() if rec[f]]
     if flags:
         out.append({"id": "flags", "from_name": C.FLAGS, "to_name": C.TEXT, "type": "choices",
