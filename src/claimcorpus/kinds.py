@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 
 from claimcorpus import schema
 
+from claimcorpus.checks import CHECKS
+from claimcorpus.checks import Check as Check_
+
 Check = Callable[[dict], Iterator[tuple[str, str]]]  # sentence record -> (code, message) findings
 
 
@@ -124,7 +127,8 @@ class SpanKind:
     required: tuple[str, ...] = ()  # flat columns that are never null (besides the common ones)
     flag: Flag | None = None
     checks: tuple[Check, ...] = ()  # level-3 checks of this kind, named generators
-    codes: tuple[str, ...] = ()  # the codes its checks yield (registered in validation.checks)
+    codes: tuple[str, ...] = ()  # the codes its checks yield (each in checks.CHECKS)
+    new_checks: tuple[Check_, ...] = ()  # codes of a kind added after the fact: put into checks.CHECKS
     agreement: tuple[Unit, ...] = ()  # what `claimcorpus agreement` compares
     ls: LabelStudio | None = None
 
@@ -140,6 +144,10 @@ def register(kind: SpanKind) -> SpanKind:
     sentence = schema.load("sentence")
     props, defs = sentence["properties"], sentence["$defs"]
     problems = [f"no property {kind.field!r}" for _ in [0] if kind.field not in props]
+    problems += [f"{c.code} is already {CHECKS[c.code].name!r}" for c in kind.new_checks
+                 if c.code in CHECKS and CHECKS[c.code] != c]
+    problems += [f"check {code} is not in checks.CHECKS" for code in kind.codes
+                 if code not in CHECKS and code not in {c.code for c in kind.new_checks}]
     problems += [f"no $defs enum {kind.label_set!r}" for _ in [0] if "enum" not in defs.get(kind.label_set, {})]
     span_props = defs.get(kind.span_def, {}).get("properties", {})
     if span_props.get(kind.label, {}).get("$ref") != f"#/$defs/{kind.label_set}":
@@ -149,13 +157,17 @@ def register(kind: SpanKind) -> SpanKind:
 
         raise CorpusError("schema/sentence.schema.json", f"span kind {kind.field!r}: " + "; ".join(problems),
                           "declare the kind's list, span object and label set in the schema (docs/extending.md)")
+    CHECKS.update({c.code: c for c in kind.new_checks})
     KINDS[kind.field] = kind
     schema.reset()
     return kind
 
 
 def unregister(field_name: str) -> None:
-    KINDS.pop(field_name, None)
+    """Remove a kind and the checks it added."""
+    kind = KINDS.pop(field_name, None)
+    for c in kind.new_checks if kind else ():
+        CHECKS.pop(c.code, None)
     schema.reset()
 
 
