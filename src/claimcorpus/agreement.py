@@ -37,6 +37,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from claimcorpus import markdown
 from claimcorpus.errors import CorpusError
 from claimcorpus.kinds import SpanKind, Unit, flags, units
 from claimcorpus.layers import read_layer, read_meta
@@ -364,11 +365,6 @@ def agreement_tables(report: dict) -> list:
     return [spans_t, cat_t]
 
 
-def _md_table(head: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" if i < 2 else "---:" for i in range(len(head))) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows]) + "\n"
-
-
 def agreement_markdown(report: dict) -> str:
     """Markdown tables of the report, for the dataset card."""
     head = (f"Agreement of `{report['b']}` against `{report['a']}` over {len(report['documents'])} documents, "
@@ -376,5 +372,5 @@ def agreement_markdown(report: dict) -> str:
             "P = matched / B spans, R = matched / A spans; one-to-one maximum matching; "
             "token overlap = at least one shared token.\n")
     notes = "".join(f"- {n}\n" for n in all_notes(report))
-    return "\n".join(x for x in (head, _md_table(SPAN_HEAD, span_rows(report)),
-                                  _md_table(CAT_HEAD, cat_rows(report)), notes) if x)
+    return "\n".join(x for x in (head, markdown.table(SPAN_HEAD, span_rows(report), right_from=2),
+                                  markdown.table(CAT_HEAD, cat_rows(report), right_from=2), notes) if x)

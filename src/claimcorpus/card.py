@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from claimcorpus import schema
+from claimcorpus import markdown, schema
 from claimcorpus.configs import configs as release_configs
 from claimcorpus.kinds import kinds
 from claimcorpus.layout import GOLD, Repo
@@ -54,25 +54,19 @@ def _yaml(data: dict, release: dict) -> str:
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=120) + "---\n"
 
 
-def _table(header: list[str], rows: list[list]) -> str:
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-    return "\n".join(out) + "\n"
-
-
 def statistics(data: dict, release: dict) -> str:
     recs = [r for rs in data["gold"].values() for r in rs]
     n = len(recs) or 1
-    parts = ["### Size\n", _table(["config", *[s for s in release["counts"]["sentences"]]],
+    parts = ["### Size\n", markdown.table(["config", *[s for s in release["counts"]["sentences"]]],
                                   [[c, *v.values()] for c, v in release["counts"].items()])]
     for kind in kinds():
         counts = Counter(x[kind.label] for r in recs for x in r[kind.field])
         parts += [f"\n### {kind.field.capitalize()} by {kind.label}\n",
-                  _table([kind.label, "count"], [[lab, counts.get(lab, 0)] for lab in kind.labels()])]
+                  markdown.table([kind.label, "count"], [[lab, counts.get(lab, 0)] for lab in kind.labels()])]
     hedged = sum(r["hedged"] for r in recs)
     cw = sum(r["checkworthy"] for r in recs)
     cw_claims = sum(c["checkworthy"] for r in recs for c in r["claims"])
-    parts += ["\n### Sentences\n", _table(["measure", "value"], [
+    parts += ["\n### Sentences\n", markdown.table(["measure", "value"], [
         ["sentences", len(recs)], ["hedged sentences", f"{hedged} ({hedged / n:.0%})"],
         ["check-worthy sentences", f"{cw} ({cw / n:.0%})"], ["check-worthy claims", cw_claims],
         ["entities per sentence", f"{sum(len(r['entities']) for r in recs) / n:.2f}"],

@@ -89,6 +89,7 @@ def check(code: str) -> Check:
 
 
 def table_markdown() -> str:
-    rows = ["| code | name | level | what it finds | fix |", "|---|---|---|---|---|"]
-    rows += [f"| {c.code} | `{c.name}` | {c.level} | {c.what} | {c.fix} |" for c in CHECKS.values()]
-    return "\n".join(rows) + "\n"
+    from claimcorpus.markdown import table
+
+    return table(["code", "name", "level", "what it finds", "fix"],
+                 [[c.code, f"`{c.name}`", c.level, c.what, c.fix] for c in CHECKS.values()])

@@ -26,12 +26,12 @@ def checks_md(repo: Repo) -> str:
 
 def labels_md(repo: Repo) -> str:
     from claimcorpus import schema
+    from claimcorpus.markdown import table
 
     out = [HEADER_MD.format(src="schema/sentence.schema.json")]
     for name, values in schema.labels().items():
         desc = schema.label_descriptions()[name]
-        out += [f"\n**{name}**\n", "| value | meaning |", "|---|---|"]
-        out += [f"| `{v}` | {desc[v]} |" for v in values]
+        out += [f"\n**{name}**\n", table(["value", "meaning"], [[f"`{v}`", desc[v]] for v in values]).rstrip("\n")]
     return "\n".join(out) + "\n"
 
 
