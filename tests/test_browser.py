@@ -49,7 +49,9 @@ RECT_JS = """([start, end]) => {
   r.setStart(...find(u16(start))); r.setEnd(...find(u16(end)));
   const rects = [...r.getClientRects()].filter(x => x.width > 0);
   const a = rects[0], b = rects[rects.length - 1];
-  return {x0: a.left + 1, y0: a.top + a.height / 2, x1: b.right - 1, y1: b.top + b.height / 2, text: r.toString()};
+  const x0 = a.left + 1, y0 = a.top + a.height / 2, x1 = b.right - 1, y1 = b.top + b.height / 2;
+  const seen = (x, y) => line.contains(document.elementFromPoint(x, y));
+  return {x0, y0, x1, y1, text: r.toString(), visible: seen(x0, y0) && seen(x1, y1)};
 }"""
 
 # Every highlighted fragment, by the region id in its class (htx-highlight-<region id>-<n>).
@@ -88,6 +90,12 @@ class Annotator:
         """Select ``piece`` of the sentence with the mouse."""
         s, e = at(sentence, piece, nth)
         r = self.page.evaluate(RECT_JS, [s, e])
+        if not r["visible"]:  # the person scrolls back up to the sentence
+            self.page.mouse.move(600, 400)
+            self.page.mouse.wheel(0, -3000)
+            self.page.wait_for_timeout(500)
+            self.actions += 1
+            r = self.page.evaluate(RECT_JS, [s, e])
         assert r["text"] == piece, f"the rectangle of {piece!r} covers {r['text']!r}"
         self.page.mouse.move(r["x0"], r["y0"])
         self.page.mouse.down()
@@ -98,12 +106,6 @@ class Annotator:
     def select_region(self, label: str, text: str) -> None:
         """Click a region in the region list (clicks in the text hit the innermost region)."""
         self._click(self.page.locator(".lsf-outliner-item").filter(has_text=label).filter(has_text=text).first)
-
-    def click_text(self, sentence: str, piece: str) -> None:
-        s, e = at(sentence, piece)
-        r = self.page.evaluate(RECT_JS, [s, s + 1])
-        self.page.mouse.click(r["x0"], r["y0"])
-        self.actions += 1
 
     def choose(self, value: str) -> None:
         """Tick a choice (radio or checkbox) by its value."""
@@ -222,3 +224,85 @@ def test_predictions_highlight_their_own_text(browser, served):
             checked += 1
     assert checked >= 30
     page.close()
+
+
+def draw_kyiv(ann: Annotator, s: str) -> dict[str, int]:
+    """The annotation of S_KYIV a person makes (config before issue 13): DATE, a hedge, a claim with its source."""
+    counts = {}
+    ann.pick("DATE")
+    ann.drag(s, "about two weeks")  # after 🇺🇦 and 🚀: code points differ from UTF-16 units here
+
+    def hedge():
+        ann.pick("modal")
+        ann.drag(s, "may")
+        ann.pick("scope")
+        ann.drag(s, "may be delayed")
+        ann.select_region("modal", "may")
+        ann.key("Alt+r")
+        ann.select_region("scope", "may be delayed")  # in the text, the click hits the cue inside it
+        ann.key("Escape")  # else the next label picked is added to the still-selected cue
+
+    def claim():
+        ann.pick("claim")
+        ann.drag(s, "the 🚀 launch “may be delayed” by about two weeks")
+        ann.select_region("claim", "the 🚀 launch")
+        for value in ("predictive", "yes", "mention"):
+            ann.choose(value)
+        ann.select_region("claim", "the 🚀 launch")  # clicked again: unselected (Escape is not always enough)
+        ann.pick("source")
+        ann.drag(s, "Officials in Kyiv")
+        ann.select_region("claim", "the 🚀 launch")
+        ann.key("Alt+r")
+        ann.select_region("source", "Officials in Kyiv")
+        ann.key("Escape")
+
+    counts["hedge"] = ann.counted(hedge)
+    counts["claim (mention source)"] = ann.counted(claim)
+    return counts
+
+
+def test_annotate_with_the_mouse_then_pull_import_validate(browser, served, monkeypatch):
+    repo, tmp = served["repo"], served["tmp"]
+    monkeypatch.setenv("LABEL_STUDIO_URL", served["url"])
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", served["token"])
+    res = run_main("ls", "push", "--root", repo.root, "--title", "by hand")
+    assert res.returncode == 0, res.stderr
+    project = int(re.search(r"to project (\d+)", res.stdout).group(1))
+
+    page = log_in(browser, served)
+    open_task(page, served, project, S_KYIV)
+    ann = Annotator(page)
+    counts = draw_kyiv(ann, S_KYIV)
+    page.screenshot(path=str(SHOTS / "drawn.png"), full_page=True)
+    page.get_by_role("button", name="Submit").click()
+    for _ in range(60):
+        if api(served, f"/api/projects/{project}")["num_tasks_with_annotations"] == 1:
+            break
+        time.sleep(0.5)
+    page.screenshot(path=str(SHOTS / "submitted.png"), full_page=True)
+    page.close()
+
+    export = tmp / "export.json"
+    for args in (("ls", "pull", "--project", project, "--out", export, "--root", repo.root),
+                 ("ls", "import", export, "--annotator", "browser", "--root", repo.root),
+                 ("validate", "--root", repo.root, "--no-gx")):
+        res = run_main(*args)
+        assert res.returncode == 0, (args, res.stdout, res.stderr)
+
+    doc = next(p.stem for p in repo.layer_dir("browser").glob("*.jsonl"))
+    rec = next(r for r in read_layer(repo, "browser", doc) if r["text"] == S_KYIV)
+    s = S_KYIV
+    date, cue, scope = at(s, "about two weeks"), at(s, "may"), at(s, "may be delayed")
+    claim, source = at(s, "the 🚀 launch “may be delayed” by about two weeks"), at(s, "Officials in Kyiv")
+    assert [(e["start"], e["end"], e["label"]) for e in rec["entities"]] == [(*date, "DATE")]
+    assert [(h["start"], h["end"], h["type"], h["scope_start"], h["scope_end"]) for h in rec["hedges"]] == \
+        [(*cue, "modal", *scope)]
+    assert [(c["start"], c["end"], c["type"], c["checkworthy"], c["source"]) for c in rec["claims"]] == \
+        [(*claim, "predictive", True, {"type": "mention", "start": source[0], "end": source[1],
+                                       "text": "Officials in Kyiv"})]
+    assert rec["hedged"] and rec["checkworthy"]
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "actions.json").write_text(json.dumps({"actions": counts, "serve_seconds": served["serve_seconds"]},
+                                                   indent=2) + "\n", encoding="utf-8")
+    print(f"\nactions per hedge / claim: {counts}", file=sys.stderr)
