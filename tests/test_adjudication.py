@@ -48,7 +48,9 @@ def lines(path: Path) -> list[dict]:
 
 
 def test_worksheet_lists_the_disagreements_of_the_hand_log(seed, tmp_path):
-    sheet = tmp_path / "sheet.jsonl"
+    assert "outside the repository" in refused("agreement", "pass-a", "pass-b", "--worksheet", tmp_path / "x.jsonl",
+                                               "--root", seed.root)
+    sheet = seed.root / "build" / "sheet.jsonl"
     ok("agreement", "pass-a", "pass-b", "--worksheet", sheet, "--json", "--root", seed.root)
     header, *items = lines(sheet)
     assert (header["record"], header["a"], header["b"]) == ("adjudication", "pass-a", "pass-b")

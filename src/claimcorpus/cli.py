@@ -206,6 +206,7 @@ def agreement(
         from claimcorpus.adjudication import worksheet as make_sheet
         from claimcorpus.textio import dumps, write_text
 
+        worksheet = _inside(repo, worksheet)
         if worksheet.exists():
             fail(f"{worksheet}: exists (it may hold decisions). Fix: give a new file name, or delete it first")
         items = make_sheet(repo, layer_a, layer_b)
