@@ -188,41 +188,50 @@ def layer_init(
 
 @app.command()
 def agreement(
-    layer_a: str,
-    layer_b: str,
+    layers: Annotated[list[str], typer.Argument(help="Two or more layers (e.g. pass-a pass-b gold).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON (sorted keys).")] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown tables (for the dataset card).")] = False,
-    worksheet: Annotated[Optional[Path], typer.Option("--worksheet", help="Also write every disagreement to this "
-                         "JSONL file, for `claimcorpus adjudicate` (never overwritten).")] = None,
+    worksheet: Annotated[Optional[Path], typer.Option("--worksheet", help="Also write every disagreement of the two "
+                         "layers to this JSONL file, for `claimcorpus adjudicate` (never overwritten).")] = None,
     root: RootOpt = None,
 ) -> None:
-    """Agreement of LAYER_B against LAYER_A: span P/R/F1, Cohen's kappa, Krippendorff's alpha."""
+    """Agreement among LAYERS: pairwise matrix and Krippendorff's alpha over all of them (per label, per document);
+    with two layers also span P/R/F1 of the second against the first and Cohen's kappa."""
     from claimcorpus.agreement import agreement as compute
     from claimcorpus.agreement import agreement_markdown, agreement_tables, all_notes, report_json
+    from claimcorpus.reliability import reliability, reliability_markdown
 
     repo = _repo(root)
-    report = compute(repo, layer_a, layer_b)
+    multi = reliability(repo, layers)
+    report = {**compute(repo, *layers), "reliability": multi} if len(layers) == 2 else multi
     if worksheet:
         from claimcorpus.adjudication import worksheet as make_sheet
         from claimcorpus.textio import dumps, write_text
 
+        if len(layers) != 2:
+            fail(f"--worksheet: {len(layers)} layers given. Fix: adjudicate two layers at a time")
         worksheet = _inside(repo, worksheet)
         if worksheet.exists():
             fail(f"{worksheet}: exists (it may hold decisions). Fix: give a new file name, or delete it first")
-        items = make_sheet(repo, layer_a, layer_b)
+        items = make_sheet(repo, *layers)
         write_text(worksheet, "".join(dumps(i) + "\n" for i in items))
         typer.echo(f"wrote {worksheet}: {len(items) - 1} disagreements to decide; then run "
-                   f"`claimcorpus adjudicate {layer_a} {layer_b} --decisions {worksheet}`", err=True)
-    if as_json or markdown:
-        sys.stdout.write(report_json(report) if as_json else agreement_markdown(report))
+                   f"`claimcorpus adjudicate {' '.join(layers)} --decisions {worksheet}`", err=True)
+    if as_json:
+        sys.stdout.write(report_json(report))
+        return
+    if markdown:
+        sys.stdout.write((agreement_markdown(report) + "\n" if len(layers) == 2 else "") + reliability_markdown(multi))
         return
     from rich.console import Console
 
     console = Console()
-    for table in agreement_tables(report):
-        console.print(table)
-    for note in all_notes(report):
-        console.print(f"note: {note}", markup=False)
+    if len(layers) == 2:
+        for table in agreement_tables(report):
+            console.print(table)
+        for note in all_notes(report):
+            console.print(f"note: {note}", markup=False)
+    console.print(reliability_markdown(multi), markup=False)
 
 
 @app.command()
