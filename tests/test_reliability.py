@@ -48,6 +48,7 @@ def test_predictive_claims_by_hand(seed_report):
     pred = seed_report["per_label"]["claims"]["predictive"]
     assert pred["n"] == {"pass-a": 2, "pass-b": 3, "gold": 3}
     assert pred["f1"] == pytest.approx({"pass-a|pass-b": 4 / 5, "pass-a|gold": 4 / 5, "pass-b|gold": 1.0}, abs=1e-6)
+    assert 0 < pred["alpha"] < 1  # the nested claim lies inside an evaluative one: its tokens still count
     for label in ("factual", "evaluative"):
         assert seed_report["per_label"]["claims"][label]["alpha"] == 1.0
     assert all(r["alpha"] == 1.0 for r in seed_report["per_label"]["entities"].values())  # no entity disagreement

@@ -7,8 +7,8 @@ one unit, valued per layer with the label of the first span covering it, or "O".
 
 - ``alpha``: Krippendorff's alpha (nominal, ``krippendorff``) over every unit of every kind, all
   layers as coders;
-- ``per_label``: for each kind and label, one-vs-rest alpha (a token is 1 where the layer labels it
-  so), the span count per layer and, per pair of layers, the F1 of exact spans with that label;
+- ``per_label``: for each kind and label, one-vs-rest alpha (a token is 1 where any span of the
+  layer covering it has the label, so nested spans count), the span count per layer and, per pair of layers, the F1 of exact spans with that label;
 - ``per_document``: alpha over the units of one document;
 - ``pairwise``: for each pair, micro F1 of exact labelled spans over all kinds, and the pair's alpha.
 
@@ -84,6 +84,7 @@ def reliability(repo: Repo, layers: list[str]) -> dict:
     unit_doc: list[str] = []
     span_counts: dict[str, dict[str, list[int]]] = {}  # kind -> label -> count per layer
     matched: dict[tuple[str, str, int, int], int] = {}  # (kind, label, i, j) -> exact labelled matches
+    kept: list[tuple[str, int, list]] = []  # (kind, tokens, spans per layer) of each sentence
     for doc_id, recs in sentences:
         tokens = ag.token_offsets(recs[0]["text"])
         for kind in unit_keys():
@@ -92,6 +93,7 @@ def reliability(repo: Repo, layers: list[str]) -> dict:
                 rows[i] += ag.token_labels(len(tokens), sp)
                 for s in sp:
                     span_counts.setdefault(kind, {}).setdefault(s.label, [0] * n)[i] += 1
+            kept.append((kind, len(tokens), spans))
             unit_kind += [kind] * len(tokens)
             unit_doc += [doc_id] * len(tokens)
             for i, j in combinations(range(n), 2):
@@ -113,8 +115,7 @@ def reliability(repo: Repo, layers: list[str]) -> dict:
     for kind, labels in span_counts.items():
         per_label[kind] = {}
         for label, counts in sorted(labels.items()):
-            binary = [["1" if v == label and k == kind else "0" for v, k in zip(row, unit_kind) if k == kind]
-                      for row in rows]
+            binary = _one_vs_rest(kept, kind, label, n)
             per_label[kind][label] = {
                 "alpha": _alpha(binary), "n": dict(zip(layers, counts)),
                 "f1": {f"{layers[i]}|{layers[j]}": f1(i, j, kind, label) for i, j in combinations(range(n), 2)}}
@@ -127,6 +128,19 @@ def reliability(repo: Repo, layers: list[str]) -> dict:
             "per_document": {d: {"alpha": _alpha(pick(lambda k, dd, d=d: dd == d)),
                                  "n_units": unit_doc.count(d)} for d in docs},
             "notes": notes}
+
+
+def _one_vs_rest(kept: list[tuple[str, int, list]], kind: str, label: str, n: int) -> list[list[str]]:
+    """Per layer, each token of the kind's units: "1" when any span of the layer covering it has ``label``
+    (so a claim nested in another counts too), else "0"."""
+    rows: list[list[str]] = [[] for _ in range(n)]
+    for k, n_tokens, spans in kept:
+        if k != kind:
+            continue
+        for i, sp in enumerate(spans):
+            hit = {t for s in sp if s.label == label for t in s.tokens}
+            rows[i] += ["1" if t in hit else "0" for t in range(n_tokens)]
+    return rows
 
 
 def _f(x: float | None) -> str:
