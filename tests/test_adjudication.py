@@ -154,6 +154,6 @@ def test_a_gold_span_nobody_decided_is_a_finding(seed):
     path.write_text("".join(dumps(r) + "\n" for r in recs), encoding="utf-8")
     res = run_main("validate", "--no-gx", "--root", seed.root)
     assert res.returncode == 1
-    found = [x for x in res.stdout.splitlines() if " E320 " in x]
+    found = [x for x in res.stdout.splitlines() if " E330 " in x]
     assert any("'rudimentary' (NORP" in x and "s0002" in x for x in found)
     assert any("s0007" in x and "in both pass-a and pass-b but not in gold" in x for x in found)

@@ -317,14 +317,14 @@ def outputs(repo: Repo, dec: Decisions, rules: dict[str, str]) -> dict[Path, str
     return files
 
 
-# -- validation (E320, E321): run after levels 1-3 found nothing, so every layer reads cleanly ----------------
+# -- validation (E330, E331): run after levels 1-3 found nothing, so every layer reads cleanly ----------------
 
 DECISIONS_FILE = "annotations/adjudication.jsonl"
 
 
 def findings(repo: Repo) -> Iterator:
-    """Findings of the decisions file: rule ids GUIDELINES.md does not define (E321), and gold items that
-    differ from both passes without a decision (E320: in neither pass and not decided, or agreed by both
+    """Findings of the decisions file: rule ids GUIDELINES.md does not define (E331), and gold items that
+    differ from both passes without a decision (E330: in neither pass and not decided, or agreed by both
     passes and missing from gold)."""
     from claimcorpus.validate import Finding
 
@@ -338,7 +338,7 @@ def findings(repo: Repo) -> Iterator:
     for line, rec in recs[1:]:
         for rid in rec.get("rules") or []:
             if rid not in rules:
-                yield Finding("E321", DECISIONS_FILE, line, rec.get("id"), f"rule {rid!r} is not defined in {GUIDELINES}")
+                yield Finding("E331", DECISIONS_FILE, line, rec.get("id"), f"rule {rid!r} is not defined in {GUIDELINES}")
         if rec.get("record") == "disagreement" and rec.get("decision") in DECISIONS:
             given.setdefault((rec["sentence_id"], rec["kind"]), []).extend(x for x in decided(rec) if x)
     names = (header.get("a"), header.get("b"), (header.get("gold") or {}).get("layer"))
@@ -358,9 +358,9 @@ def findings(repo: Repo) -> Iterator:
                 kg = {_key(x) for x in g[kind]}
                 for item in g[kind]:
                     if _key(item) not in ka | kb | ok:
-                        yield Finding("E320", rel, line, sid, f"{KINDS[kind]} {_brief(item)} is in neither "
+                        yield Finding("E330", rel, line, sid, f"{KINDS[kind]} {_brief(item)} is in neither "
                                       f"{layer_a} nor {layer_b}, and no decision in {DECISIONS_FILE} gives it")
                 for item in a[kind]:
                     if _key(item) in kb and _key(item) not in kg:
-                        yield Finding("E320", rel, line, sid, f"{KINDS[kind]} {_brief(item)} is in both "
+                        yield Finding("E330", rel, line, sid, f"{KINDS[kind]} {_brief(item)} is in both "
                                       f"{layer_a} and {layer_b} but not in {gold}, and no decision removes it")
