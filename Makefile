@@ -1,6 +1,6 @@
 # Two entry points for a fresh machine (Python 3.11 + the package registries):
 #   make corpus   set up .venv, then ingest -> validate -> build -> load the release back
-#   make test     set up .venv and .venv-ls, then check generated files, validate the data,
+#   make test     set up .venv, .venv-ls and chromium (browser test), then check generated files, validate the data,
 #                 check the release is a fresh build, and run the test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 LS_VENV := .venv-ls
 UV_VERSION := 0.13.9
 
-.PHONY: install ls-install corpus test check clean
+.PHONY: install ls-install browser corpus test check clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ $(LS_VENV)/.installed: requirements-labelstudio.lock $(BIN)/.installed
 
 ls-install: $(LS_VENV)/.installed
 
+# The browser test drives Debian's chromium (Playwright cannot download browsers here); the emoji
+# font makes emoji take their real width. Installed only when missing (CI runs as root).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing chromium and fonts-noto-color-emoji with apt-get"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-color-emoji \
+	    >/dev/null; }
+
 corpus: install
 	$(BIN)/claimcorpus pipeline
 
@@ -35,7 +44,7 @@ check: install
 	$(BIN)/claimcorpus validate
 	$(BIN)/claimcorpus build --check
 
-test: install ls-install check
+test: install ls-install browser check
 	CLAIMCORPUS_LS_PYTHON=$(abspath $(LS_VENV))/bin/python $(BIN)/python -m pytest
 
 clean:

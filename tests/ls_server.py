@@ -14,120 +14,29 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import re
 import secrets
-import signal
-import socket
-import subprocess
 import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
-import httpx
 import pytest
 
 from claimcorpus.documents import ingest
+from claimcorpus.labelstudio.server import LiveServer, free_port, start, stop  # noqa: F401 (re-exported)
 from claimcorpus.layers import init_layer, read_segments, with_flags, write_layer
 from claimcorpus.layout import Repo
 
 ENV_PYTHON = "CLAIMCORPUS_LS_PYTHON"
-STARTUP_TIMEOUT = 240.0
 ROOT = Path(__file__).resolve().parents[1]
 SEED_DOC = "000_418805c56f629208"
 
 # -- the live server -----------------------------------------------------------------
 
 
-@dataclass
-class LiveServer:
-    url: str
-    token: str
-    username: str
-    password: str
-    data_dir: Path
-    startup_seconds: float
-    process: subprocess.Popen
-
-    def env(self) -> dict[str, str]:
-        return {"LABEL_STUDIO_URL": self.url, "LABEL_STUDIO_API_KEY": self.token}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def server_env(data_dir: Path) -> dict[str, str]:
-    """The environment Label Studio starts with: no user/host settings inherited, nothing phoned home."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("HOST", "PORT", "USERNAME", "PASSWORD") and not k.startswith(("LABEL_STUDIO_", "DJANGO_"))}
-    xdg = {name: data_dir / "xdg" / name.lower() for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME")}
-    for path in xdg.values():
-        path.mkdir(parents=True, exist_ok=True)
-    env.update({k: str(v) for k, v in xdg.items()})
-    env.update({"SENTRY_DSN": "", "FRONTEND_SENTRY_DSN": "", "LATEST_VERSION_CHECK": "false",
-                "COLLECT_ANALYTICS": "false", "PYTHONUNBUFFERED": "1"})
-    return env
-
-
-def _listening_port(log: Path, asked: int) -> int:
-    """Where the server says it listens (it moves to port+1 silently when the port is taken)."""
-    text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
-    found = re.findall(r"Starting development server at http://127\.0\.0\.1:(\d+)/", text)
-    return int(found[-1]) if found else asked
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=20)
-
-
 def start_server(python: str, data_dir: Path) -> LiveServer:
-    """Start Label Studio and wait until /health answers and the token is accepted."""
-    port, token = free_port(), secrets.token_hex(20)
-    username, password = "annotator@example.com", secrets.token_urlsafe(12)
-    log = data_dir / "server.log"
-    cmd = [python, "-m", "label_studio.server", "start", "--no-browser", "--internal-host", "127.0.0.1",
-           "--port", str(port), "--data-dir", str(data_dir / "data"), "--username", username,
-           "--password", password, "--user-token", token, "--enable-legacy-api-token"]
-    began = time.monotonic()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=data_dir, env=server_env(data_dir), stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"Label Studio exited with {proc.returncode}:\n{_tail(log)}")
-            if time.monotonic() - began > STARTUP_TIMEOUT:
-                raise RuntimeError(f"Label Studio did not answer /health in {STARTUP_TIMEOUT:.0f} s:\n{_tail(log)}")
-            url = f"http://127.0.0.1:{_listening_port(log, port)}"
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    me = httpx.get(f"{url}/api/current-user/whoami", timeout=10,
-                                   headers={"Authorization": f"Token {token}"})
-                    if me.status_code == 200 and me.json().get("email") == username:
-                        break
-            time.sleep(0.5)
-    except BaseException:
-        _stop(proc)
-        raise
-    return LiveServer(url, token, username, password, data_dir, time.monotonic() - began, proc)
-
-
-def _tail(log: Path, n: int = 30) -> str:
-    lines = log.read_text(encoding="utf-8", errors="replace").splitlines() if log.is_file() else []
-    return "\n".join(lines[-n:])
+    """Start Label Studio (claimcorpus.labelstudio.server) with a fresh user and token."""
+    return start(python, data_dir, username="annotator@example.com", password=secrets.token_urlsafe(12),
+                 token=secrets.token_hex(20))
 
 
 @pytest.fixture(scope="session")
@@ -145,7 +54,7 @@ def ls_server(request, tmp_path_factory) -> LiveServer:
     with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
         print(note, file=sys.stderr)
     yield server
-    _stop(server.process)
+    stop(server.process)
 
 
 def run_main(*args: str | Path) -> SimpleNamespace:

@@ -81,10 +81,15 @@ def agreement_section(repo: Repo) -> str:
         return "No two independent passes are present, so no agreement is reported.\n"
     from claimcorpus.agreement import agreement, agreement_markdown
 
+    from claimcorpus.reliability import reliability, reliability_markdown
+
     a, b = annot[:2]
+    every = [*annot, *([GOLD] if GOLD in repo.layers() else [])]
     return (f"Agreement between the independent passes `{a}` and `{b}` (computed by "
             f"`claimcorpus agreement {a} {b}` from the files in annotations/):\n\n"
-            + agreement_markdown(agreement(repo, a, b)))
+            + agreement_markdown(agreement(repo, a, b))
+            + f"\nAgreement among every pass and the gold layer (`claimcorpus agreement {' '.join(every)}`):\n\n"
+            + reliability_markdown(reliability(repo, every)))
 
 
 def render(repo: Repo, data: dict, release: dict) -> str:

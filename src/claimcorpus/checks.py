@@ -60,6 +60,11 @@ CHECKS: dict[str, Check] = {c.code: c for c in [
           "set checkworthy to true exactly when a claim has checkworthy: true"),
     Check("E319", "hedge-overlap", 3, "two hedge cues overlap (cues never overlap; scopes may nest)",
           "keep one cue, or split them into adjacent cues (GUIDELINES HEDGE-11, HEDGE-16)"),
+    Check("E330", "gold-undecided", 3, "a gold span differs from both adjudicated passes without a decision in "
+          "annotations/adjudication.jsonl", "decide it in the decisions file and run `claimcorpus adjudicate`, "
+          "or restore the span as the passes have it"),
+    Check("E331", "unknown-rule", 3, "an adjudication decision cites a rule id that annotations/GUIDELINES.md does "
+          "not define", "cite a rule the current guidelines define, or add the rule to the guidelines"),
     Check("E318", "layer-name", 3, "layer.json names another layer than its folder", "set 'layer' to the folder name"),
     Check("E401", "gx-unique-id", 4, "a release table repeats a sentence id or doc_id, or holds the same span twice",
           "rebuild from annotations that pass level 3 (E304, E313); never edit corpus/ by hand"),

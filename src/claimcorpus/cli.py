@@ -188,27 +188,50 @@ def layer_init(
 
 @app.command()
 def agreement(
-    layer_a: str,
-    layer_b: str,
+    layers: Annotated[list[str], typer.Argument(help="Two or more layers (e.g. pass-a pass-b gold).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON (sorted keys).")] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown tables (for the dataset card).")] = False,
+    worksheet: Annotated[Optional[Path], typer.Option("--worksheet", help="Also write every disagreement of the two "
+                         "layers to this JSONL file, for `claimcorpus adjudicate` (never overwritten).")] = None,
     root: RootOpt = None,
 ) -> None:
-    """Agreement of LAYER_B against LAYER_A: span P/R/F1, Cohen's kappa, Krippendorff's alpha."""
+    """Agreement among LAYERS: pairwise matrix and Krippendorff's alpha over all of them (per label, per document);
+    with two layers also span P/R/F1 of the second against the first and Cohen's kappa."""
     from claimcorpus.agreement import agreement as compute
     from claimcorpus.agreement import agreement_markdown, agreement_tables, all_notes, report_json
+    from claimcorpus.reliability import reliability, reliability_markdown
 
-    report = compute(_repo(root), layer_a, layer_b)
-    if as_json or markdown:
-        sys.stdout.write(report_json(report) if as_json else agreement_markdown(report))
+    repo = _repo(root)
+    multi = reliability(repo, layers)
+    report = {**compute(repo, *layers), "reliability": multi} if len(layers) == 2 else multi
+    if worksheet:
+        from claimcorpus.adjudication import worksheet as make_sheet
+        from claimcorpus.textio import dumps, write_text
+
+        if len(layers) != 2:
+            fail(f"--worksheet: {len(layers)} layers given. Fix: adjudicate two layers at a time")
+        worksheet = _inside(repo, worksheet)
+        if worksheet.exists():
+            fail(f"{worksheet}: exists (it may hold decisions). Fix: give a new file name, or delete it first")
+        items = make_sheet(repo, *layers)
+        write_text(worksheet, "".join(dumps(i) + "\n" for i in items))
+        typer.echo(f"wrote {worksheet}: {len(items) - 1} disagreements to decide; then run "
+                   f"`claimcorpus adjudicate {' '.join(layers)} --decisions {worksheet}`", err=True)
+    if as_json:
+        sys.stdout.write(report_json(report))
+        return
+    if markdown:
+        sys.stdout.write((agreement_markdown(report) + "\n" if len(layers) == 2 else "") + reliability_markdown(multi))
         return
     from rich.console import Console
 
     console = Console()
-    for table in agreement_tables(report):
-        console.print(table)
-    for note in all_notes(report):
-        console.print(f"note: {note}", markup=False)
+    if len(layers) == 2:
+        for table in agreement_tables(report):
+            console.print(table)
+        for note in all_notes(report):
+            console.print(f"note: {note}", markup=False)
+    console.print(reliability_markdown(multi), markup=False)
 
 
 @app.command()
@@ -250,6 +273,47 @@ def _inside(repo: Repo, path: Path) -> Path:
     if not resolved.is_relative_to(repo.root):
         fail(f"{path}: outside the repository {repo.root}. Fix: write under the repository, e.g. build/{path.name}")
     return resolved
+
+
+@app.command()
+def adjudicate(
+    layer_a: str,
+    layer_b: str,
+    decisions: Annotated[Path, typer.Option("--decisions", help="The worksheet with every decision filled in.")],
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 if the gold layer or ADJUDICATION.md differ "
+                     "from what the decisions give, instead of writing.")] = False,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a gold layer that differs.")] = False,
+    root: RootOpt = None,
+) -> None:
+    """Write the gold layer (spans both passes agree on + the decisions) and annotations/ADJUDICATION.md."""
+    from claimcorpus import adjudication as adj
+    from claimcorpus.textio import write_text
+
+    repo = _repo(root)
+    rules = adj.guideline_rules(repo)
+    dec = adj.read_decisions(decisions, rules)
+    if (dec.header.get("a"), dec.header.get("b")) != (layer_a, layer_b):
+        fail(f"{decisions}:1: the decisions are for {dec.header.get('a')} vs {dec.header.get('b')}, not "
+             f"{layer_a} vs {layer_b}. Fix: pass the layers the worksheet was written for")
+    files = adj.outputs(repo, dec, rules)
+    stale = [p for p, text in files.items() if not p.is_file() or p.read_text(encoding="utf-8") != text]
+    if check:
+        for p in stale:
+            typer.echo(f"differs: {repo.rel(p)}")
+        if stale:
+            fail(f"{repo.rel(stale[0])}: {len(stale)} files differ from the decisions in {decisions}. "
+                 "Fix: run `claimcorpus adjudicate` without --check and commit")
+        typer.echo(f"up to date: {len(files)} files agree with {decisions}")
+        return
+    layer = dec.header["gold"]["layer"]
+    clobbered = [p for p in stale if p.is_file() and p.parent == repo.layer_dir(layer)]
+    if clobbered and not overwrite:
+        fail(f"{repo.rel(clobbered[0])}: layer {layer!r} exists with other annotations. "
+             "Fix: pass --overwrite to replace it with what the decisions give")
+    for p in stale:
+        write_text(p, files[p])
+    typer.echo(f"{layer}: {len(dec.items)} decisions applied; wrote {len(stale)} of {len(files)} files "
+               f"({', '.join(repo.rel(p) for p in stale) or 'all up to date'})")
 
 
 def _gate(repo: Repo):

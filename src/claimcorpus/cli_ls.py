@@ -143,3 +143,54 @@ def pull_cmd(project: Annotated[int, typer.Option("--project", help="Project id 
         opts = " ".join(f"--annotator {k}={names[k]}" for k in keys)
         root_opt = f" --root {root}" if root else ""
         typer.echo(f"next: claimcorpus ls import {out} {opts}{root_opt} && claimcorpus validate{root_opt}")
+
+
+@ls_app.command("serve")
+def serve_cmd(doc: DocOpt = None, prediction: PredOpt = None,
+              title: Annotated[str, typer.Option(help="Project to create, or to add the sentences to.")] = "claimcorpus",
+              data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Label Studio's data (SQLite, "
+                                  "media, login); outside the repository.")] = None,
+              port: Annotated[Optional[int], typer.Option(help="Port on 127.0.0.1 (default: a free one).")] = None,
+              ls_python: Annotated[Optional[Path], typer.Option("--ls-python", help="Python of the Label Studio "
+                                   "virtualenv (default: $CLAIMCORPUS_LS_PYTHON, else .venv-ls/bin/python).")] = None,
+              root: RootOpt = None) -> None:
+    """Start a local Label Studio with a user and a project holding the chosen sentences; Ctrl-C stops it."""
+    import signal
+    import time
+
+    from claimcorpus.labelstudio import serve
+    from claimcorpus.labelstudio import server as srv
+    from claimcorpus.labelstudio.client import Server
+    from claimcorpus.labelstudio.tasks import export_tasks
+
+    repo = _repo(root)
+    python = serve.ls_python(repo, ls_python)
+    where = serve.data_dir_outside(repo, data_dir or serve.default_data_dir())
+    tasks = export_tasks(repo, doc, predictions=prediction or [])  # refuses unknown documents/layers first
+    who = serve.login(where)
+    typer.echo(f"starting Label Studio from {python} (data: {where}) ...", err=True)
+    try:
+        live = srv.start(python, where, username=who["username"], password=who["password"], token=who["token"],
+                         port=port)
+    except RuntimeError as exc:
+        raise CorpusError(str(where / "server.log"), str(exc).splitlines()[0].rstrip(":"),
+                          "read the log; delete the data dir to start afresh") from None
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops the server too, as Ctrl-C does
+    try:
+        client = Server(live.url, live.token)
+        pid = serve.project_for(client, title)
+        pid, sent = client.push(tasks, title=title, project_id=pid)
+        typer.echo(f"Label Studio is running at {live.url}/projects/{pid} ({sent} new tasks, {len(tasks)} chosen)")
+        typer.echo(f"log in as {who['username']} with password {who['password']}")
+        typer.echo(f"for `claimcorpus ls pull`: export LABEL_STUDIO_URL={live.url} "
+                   f"LABEL_STUDIO_API_KEY=$(python3 -c 'import json;print(json.load(open(\"{where / serve.LOGIN}\"))"
+                   "[\"token\"])')")
+        typer.echo("press Ctrl-C to stop it")
+        while live.process.poll() is None:
+            time.sleep(1)
+        raise CorpusError(str(where / "server.log"), f"Label Studio stopped by itself (exit {live.process.returncode})",
+                          "read the log and start again")
+    except KeyboardInterrupt:
+        typer.echo("stopping Label Studio", err=True)
+    finally:
+        srv.stop(live.process)

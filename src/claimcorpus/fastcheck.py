@@ -67,6 +67,10 @@ class FastValidator(Validator):
             self.findings += meta + out
             if progress:
                 progress(layer)
+        if not self.findings and not self.shard:
+            from claimcorpus.adjudication import findings as adjudication_findings
+
+            self.add(adjudication_findings(self.repo))
         return self.findings
 
     def _map(self, tasks: list) -> Iterator[tuple]:

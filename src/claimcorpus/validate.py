@@ -186,6 +186,10 @@ class Validator:
             self.layer(layer)
             if progress:
                 progress(layer)
+        if not self.findings:
+            from claimcorpus.adjudication import findings as adjudication_findings
+
+            self.add(adjudication_findings(self.repo))
         return self.findings
 
     # -- documents -----------------------------------------------------------
