@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import IOB, make_repo
+from conftest import IOB, ROOT, make_repo
 from datasets import load_dataset
 
 from claimcorpus.errors import CorpusError
@@ -193,3 +193,38 @@ def test_an_entity_edge_inside_a_token_tags_the_whole_token() -> None:
             {"start": 17, "end": 29, "text": "Volodymyr Z.", "label": "PERSON"}]
     assert tags("Ukrainians voted Volodymyr Z. in.", ents) == [
         ("Ukrainians", "B-NORP"), ("voted", "O"), ("Volodymyr", "B-PERSON"), ("Z.", "I-PERSON"), ("in", "O"), (".", "O")]
+
+
+SCHEMA = json.loads((ROOT / "schema" / "sentence.schema.json").read_text(encoding="utf-8"))["$defs"]
+
+
+def test_columns_have_the_documented_types(release) -> None:
+    """The published contract (docs/data.md), written out here: int32 offsets, ClassLabels named as in schema/."""
+    from datasets import ClassLabel, Features, List, Value
+
+    i32, s, b = Value("int32"), Value("string"), Value("bool")
+    cl = {name: ClassLabel(names=SCHEMA[name]["enum"]) for name in ("entity_label", "hedge_type", "claim_type",
+                                                                       "source_type")}
+    flat = {"sentence_id": s, "doc_id": s, "start": i32, "end": i32, "doc_start": i32, "doc_end": i32, "text": s}
+    span = {"start": i32, "end": i32, "text": s}
+    sentence = {"id": s, "doc_id": s, "index": i32, "text": s, "start": i32, "end": i32,
+                "entities": List({**span, "label": cl["entity_label"]}),
+                "hedges": List({**span, "type": cl["hedge_type"], "scope_start": i32, "scope_end": i32}),
+                "claims": List({**span, "type": cl["claim_type"], "checkworthy": b,
+                                "source": {"type": cl["source_type"], "start": i32, "end": i32, "text": s}}),
+                "hedged": b, "checkworthy": b}
+    want = {
+        "sentences": sentence,
+        "layers": {"layer": s, "annotator": s, "guidelines_version": s, **sentence},
+        "documents": {"doc_id": s, "text": s, "path": s, "sha256_raw": s, "sha256_text": s, "n_chars": i32,
+                      "n_sentences": i32, "language": s, "title": s, "source": s, "date": s, "license": s},
+        "entities": {**flat, "label": cl["entity_label"]},
+        "hedges": {**flat, "type": cl["hedge_type"], "scope_start": i32, "scope_end": i32, "doc_scope_start": i32,
+                   "doc_scope_end": i32, "scope_text": s},
+        "claims": {**flat, "type": cl["claim_type"], "checkworthy": b, "source_type": cl["source_type"],
+                   "source_start": i32, "source_end": i32, "source_text": s},
+        "tokens": {"id": s, "doc_id": s, "tokens": List(s), "token_starts": List(i32), "ner_tags": List(ClassLabel(names=IOB))},
+    }
+    for config, columns in want.items():
+        for split in ("train", "test"):
+            assert release[config][split].features == Features(columns), (config, split)
