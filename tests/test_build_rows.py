@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import IOB, make_repo
+from conftest import IOB, ROOT, make_repo
 from datasets import load_dataset
 
 from claimcorpus.errors import CorpusError
@@ -25,7 +25,7 @@ def span(text: str, start: int, piece: str, **extra) -> dict:
     return {"start": start, "end": start + len(piece), "text": piece, **extra}
 
 
-def hand_gold(repo: Repo) -> None:
+def hand_gold(repo: Repo) -> dict[str, list[dict]]:
     init_layer(repo, "gold", "gold", "tester", guidelines_version="1.1", description="test", doc_ids=["d1", "d2"])
     d1, d2 = read_layer(repo, "gold", "d1"), read_layer(repo, "gold", "d2")
     s = d1[0]["text"]
@@ -44,6 +44,7 @@ def hand_gold(repo: Repo) -> None:
     d2[1].update(hedged=True, checkworthy=True)
     write_layer(repo, "gold", "d1", d1, overwrite=True)
     write_layer(repo, "gold", "d2", d2, overwrite=True)
+    return {"d1": d1, "d2": d2}
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +54,14 @@ def release(tmp_path_factory) -> dict:
 
     tmp = tmp_path_factory.mktemp("build")
     repo = make_repo(tmp, {"d1.txt": D1, "d2.txt": D2})
-    hand_gold(repo)
+    gold = hand_gold(repo)
     (repo.annotations / "splits.json").write_text(json.dumps({"train": ["d1"], "validation": [], "test": ["d2"]}),
                                                   encoding="utf-8")
     assert validate(repo.root) == []
     build(repo)
     cache = tmp / "hf-cache"
     configs = ("sentences", "documents", "entities", "hedges", "claims", "tokens", "layers")
-    return {c: load_dataset(str(repo.corpus), c, cache_dir=str(cache)) for c in configs}
+    return {**{c: load_dataset(str(repo.corpus), c, cache_dir=str(cache)) for c in configs}, "gold": gold}
 
 
 def test_sentences_do_not_start_at_zero_and_each_split_holds_only_its_document(release) -> None:
@@ -107,6 +108,27 @@ def test_claim_rows_and_their_sources(release) -> None:
     assert (c2["source_start"], c2["source_end"], c2["source_text"]) == (39, 47, "analysts")
     assert D2[22 + 39:22 + 47] == "analysts"
     assert feats["type"].int2str(c2["type"]) == "predictive" and feats["source_type"].int2str(c2["source_type"]) == "mention"
+
+
+def decoded(row: dict, feats) -> dict:
+    """A sentence row with its ClassLabel integers turned back into names (labels by the row's own features)."""
+    ent, hed = feats["entities"].feature["label"], feats["hedges"].feature["type"]
+    cla, src = feats["claims"].feature["type"], feats["claims"].feature["source"]["type"]
+    out = {k: row[k] for k in ("id", "doc_id", "index", "start", "end", "text", "hedged", "checkworthy")}
+    out["entities"] = [{**e, "label": ent.int2str(e["label"])} for e in row["entities"]]
+    out["hedges"] = [{**h, "type": hed.int2str(h["type"])} for h in row["hedges"]]
+    out["claims"] = [{**c, "type": cla.int2str(c["type"]), "source": {
+        **{k: v for k, v in c["source"].items() if v is not None}, "type": src.int2str(c["source"]["type"])}}
+        for c in row["claims"]]
+    return out
+
+
+def test_sentence_and_layer_rows_are_the_hand_made_gold(release) -> None:
+    for config in ("sentences", "layers"):
+        for split, doc in (("train", "d1"), ("test", "d2")):
+            rows = release[config][split]
+            assert [decoded(r, rows.features) for r in rows] == release["gold"][doc], (config, split)
+    assert {r["guidelines_version"] for r in release["layers"]["train"]} == {"1.1"}
 
 
 def test_sentence_rows_keep_flags_and_span_labels(release) -> None:
@@ -171,3 +193,38 @@ def test_an_entity_edge_inside_a_token_tags_the_whole_token() -> None:
             {"start": 17, "end": 29, "text": "Volodymyr Z.", "label": "PERSON"}]
     assert tags("Ukrainians voted Volodymyr Z. in.", ents) == [
         ("Ukrainians", "B-NORP"), ("voted", "O"), ("Volodymyr", "B-PERSON"), ("Z.", "I-PERSON"), ("in", "O"), (".", "O")]
+
+
+SCHEMA = json.loads((ROOT / "schema" / "sentence.schema.json").read_text(encoding="utf-8"))["$defs"]
+
+
+def test_columns_have_the_documented_types(release) -> None:
+    """The published contract (docs/data.md), written out here: int32 offsets, ClassLabels named as in schema/."""
+    from datasets import ClassLabel, Features, List, Value
+
+    i32, s, b = Value("int32"), Value("string"), Value("bool")
+    cl = {name: ClassLabel(names=SCHEMA[name]["enum"]) for name in ("entity_label", "hedge_type", "claim_type",
+                                                                       "source_type")}
+    flat = {"sentence_id": s, "doc_id": s, "start": i32, "end": i32, "doc_start": i32, "doc_end": i32, "text": s}
+    span = {"start": i32, "end": i32, "text": s}
+    sentence = {"id": s, "doc_id": s, "index": i32, "text": s, "start": i32, "end": i32,
+                "entities": List({**span, "label": cl["entity_label"]}),
+                "hedges": List({**span, "type": cl["hedge_type"], "scope_start": i32, "scope_end": i32}),
+                "claims": List({**span, "type": cl["claim_type"], "checkworthy": b,
+                                "source": {"type": cl["source_type"], "start": i32, "end": i32, "text": s}}),
+                "hedged": b, "checkworthy": b}
+    want = {
+        "sentences": sentence,
+        "layers": {"layer": s, "annotator": s, "guidelines_version": s, **sentence},
+        "documents": {"doc_id": s, "text": s, "path": s, "sha256_raw": s, "sha256_text": s, "n_chars": i32,
+                      "n_sentences": i32, "language": s, "title": s, "source": s, "date": s, "license": s},
+        "entities": {**flat, "label": cl["entity_label"]},
+        "hedges": {**flat, "type": cl["hedge_type"], "scope_start": i32, "scope_end": i32, "doc_scope_start": i32,
+                   "doc_scope_end": i32, "scope_text": s},
+        "claims": {**flat, "type": cl["claim_type"], "checkworthy": b, "source_type": cl["source_type"],
+                   "source_start": i32, "source_end": i32, "source_text": s},
+        "tokens": {"id": s, "doc_id": s, "tokens": List(s), "token_starts": List(i32), "ner_tags": List(ClassLabel(names=IOB))},
+    }
+    for config, columns in want.items():
+        for split in ("train", "test"):
+            assert release[config][split].features == Features(columns), (config, split)

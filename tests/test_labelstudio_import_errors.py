@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from claimcorpus.errors import CorpusError
-from claimcorpus.labelstudio.importer import import_export
+from claimcorpus.labelstudio.importer import Report, import_export, read_export
 from claimcorpus.labelstudio.tasks import export_tasks
 from conftest import run_cli, tree
 from ls_server import S_KYIV, add_hand_layer, make_own_repo
@@ -159,3 +159,35 @@ def test_content_findings_are_written_and_reported(pristine, tmp_path: Path) -> 
     assert codes == ["E311", "E317"]
     res = run_cli("validate", "--root", repo.root)
     assert res.returncode == 1 and "E311" in res.stdout and "E317" in res.stdout
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("{not json", "not JSON .*Fix: give the file from Label Studio's Export > JSON"),
+    ('[{"data": {"text": "x"}}, 3]', "not a Label Studio JSON export .*Fix: export with the JSON format"),
+    ('[{"id": 1, "text": "x"}]', "not a Label Studio JSON export"),  # JSON-MIN: fields at the top level
+    (b"\xff[]", "not valid UTF-8 at byte 0"),
+])
+def test_read_export_refuses(tmp_path: Path, content, message: str) -> None:
+    path = tmp_path / "export.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(CorpusError, match=message) as err:
+        read_export(path)
+    assert str(err.value).startswith(f"{path}: ") and "\n" not in str(err.value)
+
+
+def test_read_export_takes_a_list_or_one_task(tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    path.write_text('{"id": 7, "data": {"text": "Kyiv \u20ac"}}', encoding="utf-8")
+    assert read_export(path) == [{"id": 7, "data": {"text": "Kyiv \u20ac"}}]
+    path.write_text('[{"data": {}}, {"data": {"a": 1}}]', encoding="utf-8")
+    assert read_export(path) == [{"data": {}}, {"data": {"a": 1}}]
+
+
+def test_report_lines() -> None:
+    report = Report(files=["a"], annotations={"x": 3}, cancelled=["task 1"], unannotated={"x/d": 2},
+                    findings=["E311 at the edge"])
+    assert report.lines() == [
+        "imported 3 annotations into layer 'x'", "skipped cancelled annotation: task 1",
+        "x/d: 2 sentences had no annotation (written as empty records)", "finding: E311 at the edge",
+        "1 findings: fix them in Label Studio and pull again, or run `claimcorpus validate` for the details"]
+    assert Report(annotations={"x": 0}).lines() == ["imported 0 annotations into layer 'x'"]
