@@ -1,7 +1,8 @@
 # Two entry points for a fresh machine (Python 3.11 + the package registries):
 #   make corpus   set up .venv, then ingest -> validate -> build -> load the release back
 #   make test     set up .venv, .venv-ls and chromium (browser test), then check generated files, validate the data,
-#                 check the release is a fresh build, and run the test suite
+#                 check the sentence boundaries are the installed segmenter's and the release
+#                 is a fresh build, and run the test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -42,6 +43,7 @@ corpus: install
 check: install
 	$(BIN)/claimcorpus generate --check
 	$(BIN)/claimcorpus validate
+	$(BIN)/claimcorpus resegment --check
 	$(BIN)/claimcorpus build --check
 
 test: install ls-install browser check

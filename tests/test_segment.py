@@ -158,6 +158,8 @@ RULE_TEXTS = {
                   "among them, were not surprised.",
                   ["He moved to Austin, Tex.", "Friends followed him to Washington, D.C.",
                    "Critics, U.S. President Joe Biden among them, were not surprised."]),
+    "web-end": ("The page is: https://news.example.org/a/b_c.html. Read it today.",
+                ["The page is: https://news.example.org/a/b_c.html.", "Read it today."]),
     "numbered-list": ("1) Buy milk 2) Call the bank", ["1) Buy milk", "2) Call the bank"]),
     "lowercase": ('"Why now?" asked one islander.', ['"Why now?" asked one islander.']),
     "attribution": ("\u201cDid anyone object?\u201d Reyes asked. Nobody answered.",
@@ -168,6 +170,17 @@ RULE_TEXTS = {
                         ["The thing is . . . I did not mean it.", "It was over.", ". . . The hall emptied."]),
     "punctuation-only": ("The talks ended. \u2014", ["The talks ended. \u2014"]),
 }
+
+
+# tests/texts/golden_like.jsonl: the phenomena of the "Golden Rules" for English (Pragmatic Segmenter, Kevin
+# Dias, MIT; as published in pySBD's benchmarks/english_golden_rules.py, MIT), one case per rule, in our own
+# words; the rule all segmenters fail ("At 5 a.m. Mr. Smith ... at 6 P.M. Mr. Smith ...") is left out.
+GOLDEN_LIKE = [json.loads(line) for line in (TEXTS / "golden_like.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("case", GOLDEN_LIKE, ids=lambda c: c["text"][:30])
+def test_golden_rule_phenomena_in_our_words(case: dict) -> None:
+    assert [s.text for s in segment(case["text"])] == case["sentences"]
 
 
 def test_every_rule_has_a_text() -> None:

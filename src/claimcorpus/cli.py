@@ -92,9 +92,12 @@ def resegment(
     summary = (f"{len(p.segments)} documents, {len(p.changed)} with new boundaries, "
                f"{p.moved} spans moved, {len(p.cut)} spans cut")
     if check:
-        if p.cut or not rs.up_to_date(repo, p):
+        if p.changed or p.cut:
             fail(f"{repo.rel(repo.segments)}: the sentence boundaries are not the installed segmenter's ({summary}). "
                  "Fix: run `claimcorpus resegment`")
+        if not rs.up_to_date(repo, p):
+            fail(f"{repo.rel(repo.segments / rs.SEGMENTER_FILE)}: records another segmenter than the installed one "
+                 "(no boundary would move). Fix: run `claimcorpus resegment`")
         typer.echo(f"up to date: {summary}")
         return
     rs.apply(repo, p)

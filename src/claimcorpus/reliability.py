@@ -27,12 +27,13 @@ from itertools import combinations
 
 from claimcorpus import agreement as ag
 from claimcorpus.errors import CorpusError
+from claimcorpus.kinds import units
 from claimcorpus.layers import read_layer
 from claimcorpus.layout import Repo
 
 
 def unit_keys() -> tuple[str, ...]:
-    return tuple(ag.SPAN_KINDS)
+    return tuple(u.key for _, u in units())
 
 
 def aligned_n(repo: Repo, layers: list[str]) -> tuple[list[str], list[tuple[str, list[dict]]], list[str]]:

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from importlib.metadata import version
 
 LANGUAGE = "en"
-RULES_VERSION = "1"  # bump when a rule changes the sentences it gives
+RULES_VERSION = "2"  # bump when a rule changes the sentences it gives
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class Segment:
 RULES = {
     "word-end": "add an end after 'word.' before a capital when the word is not an abbreviation (blingfire misses some)",
     "place-end": "add an end after 'City, Tex.' or 'Washington, D.C.' before a capital (mid-sentence, AP style adds a comma)",
+    "web-end": "add an end after a web address or e-mail followed by '. Capital' (blingfire misses some)",
     "numbered-list": "a line that opens with a list marker (1. 1) 1.) a. • ⁃) is cut before each next marker",
     "lowercase": "no end before a word in lower case ('\"Why now?\" she asked.')",
     "attribution": "no end between a closing quote and '<Name> said.'",
@@ -143,6 +144,8 @@ _WORD_END = re.compile(r"(?<![\w.@/'’&-])([A-Za-z]{2,})\.(?=[" + re.escape(_CL
 # AP style sets a state (or D.C.) after a city off with commas mid-sentence ("in Austin, Tex., on Monday"),
 # so "City, Tex." or "Washington, D.C." followed by a capital ends a sentence.
 _PLACE_END = re.compile(r"[A-Z][a-z]+,[^\S\n]+(D\.C\.|[A-Z][a-z]{1,4}\.)(?=[^\S\n]+[" + re.escape(_OPEN) + r"]*[A-Z])")
+# A web address or e-mail followed by ". Capital": the last period ends the sentence, not the address.
+_WEB_END = re.compile(r"(?<!\S)(?=\S*(?:://|@|www\.))\S*[\w/]\.(?=[^\S\n]+[" + re.escape(_OPEN) + r"]*[A-Z])")
 _MARKER = re.compile(r"\s*(?:(?P<bullet>[•⁃])\s*)?(?:(?P<label>\d{1,3}|[a-z])(?P<punct>\.\)|\.|\)))?(?=\s)")
 _MARKER_ONLY = re.compile(r"[•⁃]?\s*(?:\d{1,3}|[A-Za-z])(?:\.\)|\.|\))")
 _LOWER_NEXT = re.compile(r"[" + re.escape(_OPEN) + r"]*[a-z]")
@@ -184,6 +187,7 @@ def _candidates(text: str) -> list[int]:
     ends.update(m.end() for m in _WORD_END.finditer(text) if m.group(1).lower() not in ABBREVIATIONS)  # word-end
     ends.update(m.end() for m in _PLACE_END.finditer(text)
                 if m.group(1) == "D.C." or m.group(1)[:-1].lower() in STATES)  # place-end
+    ends.update(m.end() for m in _WEB_END.finditer(text))  # web-end
     return sorted(ends)
 
 
