@@ -113,6 +113,7 @@ def _document(doc_id: str, recs: list[dict], rng: random.Random) -> tuple[str, l
 def synth_corpus(root: Path, n_sentences: int, src: Path = HERE, seed: int = SEED) -> dict:
     """Write a valid repository of ``n_sentences`` gold sentences into ``root``; returns its sizes."""
     from claimcorpus.segment import segmenter_info
+    from claimcorpus.txn import MARKER, MARKER_TEXT
 
     rng = random.Random(seed)
     pool = gold_pool(src)
@@ -125,6 +126,7 @@ def synth_corpus(root: Path, n_sentences: int, src: Path = HERE, seed: int = SEE
     for d in (repo.seeds, repo.segments, repo.layer_dir(GOLD)):
         d.mkdir(parents=True, exist_ok=True)
     shutil.copytree(src / "schema", repo.schema_dir, dirs_exist_ok=True)
+    (root / MARKER).write_text(MARKER_TEXT, encoding="utf-8")  # a scratch repository, written in bulk for speed
     (repo.segments / "segmenter.json").write_text(dumps(segmenter_info()) + "\n", encoding="utf-8")
     shutil.copy(src / "annotations" / GOLD / "layer.json", repo.layer_dir(GOLD) / "layer.json")
     manifest, splits, done, n_docs, n_chars = [], {"train": [], "validation": [], "test": []}, 0, 0, 0

@@ -22,6 +22,8 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from claimcorpus.documents import ingest
 from claimcorpus.layout import Repo
+from claimcorpus.scaffold import init
+from claimcorpus.txn import MARKER
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -45,7 +47,7 @@ set_hypothesis_home_dir(tempfile.mkdtemp(prefix="claimcorpus-hypothesis-"))
 
 
 def make_repo(tmp_path: Path, texts: dict[str, str | bytes]) -> Repo:
-    """A repository at tmp_path/"repo" holding ``texts`` (file name -> content), each ingested for real.
+    """A repository at tmp_path/"repo" (made by ``claimcorpus init``) holding ``texts`` (file name -> content), each ingested for real.
 
     str content is written as UTF-8 exactly as given (no newline translation); bytes as they are.
     The doc_id is the file name's stem. Sources are written to tmp_path/"incoming" first.
@@ -53,7 +55,8 @@ def make_repo(tmp_path: Path, texts: dict[str, str | bytes]) -> Repo:
     repo = Repo(tmp_path / "repo")
     incoming = tmp_path / "incoming"
     incoming.mkdir(parents=True, exist_ok=True)
-    repo.root.mkdir(parents=True, exist_ok=True)
+    if not (repo.root / MARKER).is_file():
+        init(repo.root)
     for name, content in texts.items():
         source = incoming / name
         source.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)

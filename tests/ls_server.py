@@ -23,6 +23,8 @@ import pytest
 
 from claimcorpus.documents import ingest
 from claimcorpus.labelstudio.server import LiveServer, free_port, start, stop  # noqa: F401 (re-exported)
+from claimcorpus.scaffold import init
+from claimcorpus.txn import MARKER
 from claimcorpus.layers import init_layer, read_segments, with_flags, write_layer
 from claimcorpus.layout import Repo
 
@@ -91,7 +93,7 @@ def make_own_repo(root: Path) -> Repo:
     repo = Repo(root)
     incoming = root.parent / f"{root.name}-incoming"
     incoming.mkdir(parents=True, exist_ok=True)
-    root.mkdir(parents=True, exist_ok=True)
+    init(root)
     for name, text in OWN_TEXTS.items():
         (incoming / name).write_bytes(text.encode("utf-8"))
         ingest(repo, incoming / name)
@@ -178,4 +180,5 @@ def make_seed_repo(root: Path) -> Repo:
 
     for sub in ("seeds", "annotations"):
         shutil.copytree(ROOT / sub, root / sub)
+    shutil.copy(ROOT / MARKER, root / MARKER)
     return Repo(root)

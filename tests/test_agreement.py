@@ -44,6 +44,7 @@ from claimcorpus.agreement import (
 )
 from claimcorpus.documents import ingest
 from claimcorpus.errors import CorpusError
+from claimcorpus.scaffold import init
 from claimcorpus.layers import init_layer, read_segments, write_layer, with_flags
 from claimcorpus.layout import Repo
 
@@ -97,6 +98,7 @@ def repo(tmp_path_factory) -> Repo:
     src.parent.mkdir()
     src.write_text(TEXT, encoding="utf-8")
     r = Repo(root)
+    init(root)
     ingest(r, src)
     assert [s["text"] for s in read_segments(r, DOC)] == SENTS
     make_layer(r, "a", LAYER_A)

@@ -113,6 +113,7 @@ def test_ingest_copies_bytes_and_segments(tmp_path: Path) -> None:
     raw = b"\xef\xbb\xbfTolls rise\r\nTolls rise by 4.5% in May.\rDrivers object.\r\n"
     src = tmp_path / "tolls.txt"
     src.write_bytes(raw)
+    assert run_cli("init", repo.root).returncode == 0
     proc = run_cli("ingest", src, "--root", repo.root)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ingested tolls: 54 characters, 3 sentences"
@@ -169,30 +170,42 @@ def test_ingest_bad_file_leaves_nothing(tmp_path: Path) -> None:
     assert tree(repo.root) == before
 
 
-@pytest.mark.parametrize("fail_at", ["manifest", "manifest-rename", "segments"])
-def test_failed_ingest_leaves_the_repository_as_it_was(tmp_path: Path, monkeypatch, fail_at: str) -> None:
+@pytest.mark.parametrize("fail_at", [1, 2, 3, "journal", "move"])
+def test_failed_ingest_leaves_the_repository_as_before_or_after(tmp_path: Path, monkeypatch, fail_at) -> None:
+    """A write that fails while staging (the Nth staged file, the journal) leaves the repository as before;
+    one that fails while moving in (after the commit point) is finished by the next command."""
+    from claimcorpus import txn
+
     repo = make_repo(tmp_path, {"ferry.txt": "The ferry sailed late.\n"})
     new = tmp_path / "storm.txt"
     new.write_text("A storm hit the coast. Roads closed.\n", encoding="utf-8")
     before = tree(repo.root)
+    staged, real_write, real_replace = [], txn._fsync_write, os.replace
 
-    def boom(*args, **kwargs):
-        raise CorpusError("simulated", "disk full", "free some space")
+    def write(path, data):
+        if path.parent.name == "stage":
+            staged.append(path)
+            if len(staged) == fail_at:
+                raise OSError("simulated: disk full")
+        elif fail_at == "journal" and path.name.startswith("journal"):
+            raise OSError("simulated: disk full")
+        real_write(path, data)
 
-    if fail_at == "manifest":
-        monkeypatch.setattr(documents, "write_manifest", boom)
-    elif fail_at == "segments":
-        monkeypatch.setattr(documents, "write_jsonl", boom)
-    else:  # the manifest's temp file is written, then its rename into place fails
-        real_replace = os.replace
+    def replace(src, dst):
+        if fail_at == "move" and Path(dst).name == "manifest.jsonl":
+            raise OSError("simulated rename failure")
+        return real_replace(src, dst)
 
-        def replace(src, dst):
-            if Path(dst).name == "manifest.jsonl":
-                raise OSError("simulated rename failure")
-            return real_replace(src, dst)
-
-        monkeypatch.setattr(os, "replace", replace)
-    with pytest.raises((CorpusError, OSError)):
+    monkeypatch.setattr(txn, "_fsync_write", write)
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OSError):
         documents.ingest(repo, new)
-    assert not list(repo.root.rglob("*.tmp"))
-    assert tree(repo.root) == before
+    monkeypatch.undo()
+    if fail_at != "move":
+        assert tree(repo.root) == before
+        return
+    assert txn.leftover(repo.root)["committed"]
+    assert txn.recover(repo.root).startswith("finished")
+    after = tree(repo.root)
+    assert after["seeds/storm.txt"] == new.read_bytes()
+    assert b'"doc_id":"storm"' in after["seeds/manifest.jsonl"] and "annotations/segments/storm.jsonl" in after

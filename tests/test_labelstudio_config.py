@@ -49,6 +49,7 @@ def test_cli_config_check(tmp_path: Path) -> None:
 
     assert run_cli("ls", "config", "--check", "--root", ROOT).returncode == 0
     (tmp_path / "schema").mkdir()
+    (tmp_path / ".claimcorpus").write_text('{"claimcorpus_repository": 1}\n', encoding="utf-8")  # a repository
     res = run_cli("ls", "config", "--check", "--root", tmp_path)
     assert res.returncode == 1 and "claimcorpus ls config" in res.stderr
     assert run_cli("ls", "config", "--root", tmp_path).returncode == 0

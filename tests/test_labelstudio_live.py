@@ -112,7 +112,7 @@ def test_own_texts_round_trip(live, tmp_path: Path) -> None:
         elif task.data["text"] == S_LVIV:
             ls.annotations.create(task.id, result=[], was_cancelled=True, completed_by=bob.id)
 
-    out = tmp_path / "pulled.json"
+    out = repo.root / "build" / "pulled.json"  # exports stay inside the repository, outside its data folders
     said = cli(server, "ls", "pull", "--project", str(pid), "--out", out, *root)
     assert f"--annotator 1=annotator --annotator {bob.id}=bob{pid}" in said
     assert "1 cancelled" in said
@@ -137,7 +137,7 @@ def test_seed_round_trip(live, tmp_path: Path) -> None:
     repo = make_seed_repo(tmp_path / "seed")
     root = ("--root", repo.root)
     pid = pushed_project(cli(server, "ls", "push", "--review", "gold", "--prediction", "pass-a", *root))
-    out = tmp_path / "seed.json"
+    out = repo.root / "build" / "seed.json"
     cli(server, "ls", "pull", "--project", str(pid), "--out", out, *root)
     cli(server, "ls", "import", out, "--annotator", "gold-back", *root)
     assert read_layer(repo, "gold-back", SEED_DOC) == read_layer(repo, "gold", SEED_DOC)
@@ -160,7 +160,7 @@ def test_clear_errors(live, tmp_path: Path, monkeypatch) -> None:
     root = ("--root", repo.root)
     other = ls.projects.create(title="Another config", label_config='<View><Text name="t" value="$text"/></View>')
 
-    err = one_line_error(run_main("ls", "pull", "--project", "987654", "--out", tmp_path / "x.json", *root),
+    err = one_line_error(run_main("ls", "pull", "--project", "987654", "--out", repo.root / "x.json", *root),
                          "project 987654 does not exist")
     assert server.token not in err
     one_line_error(run_main("ls", "push", "--project", str(other.id), *root), "labeling config differs")
@@ -171,7 +171,7 @@ def test_clear_errors(live, tmp_path: Path, monkeypatch) -> None:
     assert "not-the-token" not in err + res.stdout
 
     monkeypatch.setenv("LABEL_STUDIO_URL", f"http://127.0.0.1:{free_port()}")  # nothing listens there
-    one_line_error(run_main("ls", "pull", "--project", "1", "--out", tmp_path / "x.json", *root),
+    one_line_error(run_main("ls", "pull", "--project", "1", "--out", repo.root / "x.json", *root),
                    "cannot reach Label Studio", "LABEL_STUDIO_URL")
 
     monkeypatch.delenv("LABEL_STUDIO_API_KEY")

@@ -135,7 +135,7 @@ def test_files_round_trip_seed_layers(seed, layer: str) -> None:
 
 
 def test_cli_export_then_import(own, tmp_path: Path) -> None:
-    out = tmp_path / "tasks.json"
+    out = own.root / "build" / "tasks.json"  # exports stay inside the repository, outside its data folders
     res = run_cli("ls", "export", "--prediction", "hand", "--out", out, "--root", own.root)
     assert res.returncode == 0, res.stderr
     tasks = json.loads(out.read_text(encoding="utf-8"))

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import filecmp
 import json
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,6 +32,7 @@ from claimcorpus.release import current_version
 from claimcorpus.segment import segmenter_info
 from claimcorpus.splits import SPLITS_FILE, read_splits
 from claimcorpus.textio import sha256, write_text
+from claimcorpus.txn import Transaction
 
 PARQUET = {"compression": "zstd", "compression_level": 9, "use_dictionary": True, "write_statistics": True}
 
@@ -135,23 +134,9 @@ class GateFailed(Exception):
 
 
 def build(repo: Repo, gate=None, progress=None) -> dict:
-    """Build into a temp folder beside corpus/ and swap it in only when everything succeeded."""
-    repo.root.joinpath("build").mkdir(exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="corpus.", dir=repo.root / "build"))
-    try:
-        release = build_into(repo, tmp, gate, progress)
-        old = repo.corpus.with_name(".corpus.old")
-        if old.exists():
-            shutil.rmtree(old)
-        if repo.corpus.exists():
-            repo.corpus.rename(old)
-        tmp.rename(repo.corpus)
-        if old.exists():
-            shutil.rmtree(old)
-        return release
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+    """Build into a staged folder; it replaces corpus/ whole at commit, only when everything succeeded (txn.py)."""
+    with Transaction(repo.root, "build") as tx:
+        return build_into(repo, tx.write_dir(repo.corpus), gate, progress)
 
 
 def diff_release(a: Path, b: Path) -> list[str]:
@@ -165,7 +150,10 @@ def diff_release(a: Path, b: Path) -> list[str]:
 
 def check(repo: Repo, gate=None) -> list[str]:
     """Rebuild into a temp folder and list files where corpus/ differs from the fresh build."""
-    with tempfile.TemporaryDirectory(prefix="claimcorpus-check.") as tmp:
-        build_into(repo, Path(tmp), gate)
-        return diff_release(repo.corpus, Path(tmp))
+    with Transaction(repo.root, "build --check") as tx:
+        fresh = tx.write_dir(repo.corpus)
+        build_into(repo, fresh, gate)
+        differ = diff_release(repo.corpus, fresh)
+        tx.rollback()
+    return differ
 

@@ -12,7 +12,7 @@ import typer
 
 from claimcorpus.cli_ls import ls_app
 from claimcorpus.errors import CorpusError
-from claimcorpus.layout import Repo, find_root
+from claimcorpus.layout import Repo, open_repo
 
 app = typer.Typer(help="Build, validate and release the claimcorpus annotated news corpus.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -24,12 +24,30 @@ RootOpt = Annotated[Optional[Path], typer.Option("--root", help="Repository root
 
 
 def _repo(root: Path | None) -> Repo:
-    return Repo((root or find_root()).resolve())
+    return open_repo(root)
 
 
 def fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(1)
+
+
+@app.command()
+def init(folder: Annotated[Path, typer.Argument(help="Folder of the new repository (created if missing).")]) -> None:
+    """Create a new, valid, empty corpus repository: schema, manifest, splits, guidelines skeleton, CI entry point."""
+    from claimcorpus.scaffold import init as make
+
+    made = make(folder)
+    typer.echo(f"initialised {folder}: {len(made)} files; next: cd {folder} && claimcorpus ingest FILE")
+
+
+@app.command()
+def recover(root: RootOpt = None) -> None:
+    """Finish (if committed) or roll back a command that was killed while writing (E107)."""
+    from claimcorpus.txn import recover as finish
+
+    repo = _repo(root)
+    typer.echo(finish(repo.root) or "nothing to recover")
 
 
 @app.command()
@@ -107,7 +125,7 @@ def resegment(
 @app.command()
 def validate(
     root: RootOpt = None,
-    max_errors: Annotated[int, typer.Option(help="Print at most this many findings (all are counted).")] = 200,
+    max_errors: Annotated[int, typer.Option(min=0, help="Print at most this many findings (all are counted).")] = 200,
     gx: Annotated[bool, typer.Option("--gx/--no-gx", help="Run level 4, the Great Expectations suite over the gold release tables.")] = True,
     jobs: Annotated[int, typer.Option(help="Worker processes for levels 1-3 (documents are checked in parallel).")] = 2,
     shard: Annotated[Optional[str], typer.Option(help="Check only shard I of N documents, as 'I/N' (one shard per machine).")] = None,
@@ -183,7 +201,7 @@ def layer_init(
     from claimcorpus.layers import init_layer
 
     repo = _repo(root)
-    doc_ids = doc or [e["doc_id"] for e in read_manifest(repo)]
+    doc_ids = [e["doc_id"] for e in read_manifest(repo)] if doc is None else doc
     written = init_layer(repo, layer, kind, annotator, guidelines_version=guidelines_version,
                          description=description, doc_ids=doc_ids)
     typer.echo(json.dumps(written))
@@ -209,15 +227,17 @@ def agreement(
     report = {**compute(repo, *layers), "reliability": multi} if len(layers) == 2 else multi
     if worksheet:
         from claimcorpus.adjudication import worksheet as make_sheet
-        from claimcorpus.textio import dumps, write_text
+        from claimcorpus.textio import dumps
+        from claimcorpus.txn import Transaction, inside
 
         if len(layers) != 2:
             fail(f"--worksheet: {len(layers)} layers given. Fix: adjudicate two layers at a time")
-        worksheet = _inside(repo, worksheet)
+        worksheet = inside(repo.root, worksheet.absolute(), "--worksheet")  # refused if it leaves the repository
         if worksheet.exists():
             fail(f"{worksheet}: exists (it may hold decisions). Fix: give a new file name, or delete it first")
         items = make_sheet(repo, *layers)
-        write_text(worksheet, "".join(dumps(i) + "\n" for i in items))
+        with Transaction(repo.root, "agreement --worksheet") as tx:
+            tx.write(worksheet, "".join(dumps(i) + "\n" for i in items))
         typer.echo(f"wrote {worksheet}: {len(items) - 1} disagreements to decide; then run "
                    f"`claimcorpus adjudicate {' '.join(layers)} --decisions {worksheet}`", err=True)
     if as_json:
@@ -242,7 +262,8 @@ def score(
     predictions: Annotated[Path, typer.Argument(help="A JSONL file of sentence records, or a layer folder of them.")],
     against: Annotated[str, typer.Option("--against", help="Reference layer in annotations/.")] = "gold",
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON (sorted keys) instead of Markdown.")] = False,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Also write the report to this file (inside the repository; .json or .md).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Also write the report to this file (inside the repository, not in its data folders; .json or .md).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --out file if it exists.")] = False,
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% intervals.")] = 1000,
     seed: Annotated[int, typer.Option(help="Bootstrap seed (the same seed gives the same intervals).")] = 0,
     root: RootOpt = None,
@@ -250,10 +271,10 @@ def score(
     """Check PREDICTIONS like `validate`, then score them against gold with 95% intervals and the human ceiling."""
     from claimcorpus.score import ScoreFindings, score_json, score_markdown
     from claimcorpus.score import score as compute
-    from claimcorpus.textio import write_text
+    from claimcorpus.txn import export_target, write_export
 
     repo = _repo(root)
-    target = _inside(repo, out) if out else None
+    target = export_target(repo.root, out, replace=force) if out else None  # refused before the work
     if resamples < 1:
         fail(f"--resamples {resamples}: must be at least 1. Fix: e.g. --resamples 1000")
     try:
@@ -266,16 +287,9 @@ def score(
              "Fix: correct each finding above as its 'Fix:' says (codes in docs/checks.md)")
     text = score_json(report) if as_json else score_markdown(report)
     if target:
-        write_text(target, score_json(report) if target.suffix == ".json" else score_markdown(report))
+        write_export(repo.root, target, score_json(report) if target.suffix == ".json" else score_markdown(report),
+                     replace=force, command="score")
     sys.stdout.write(text)
-
-
-def _inside(repo: Repo, path: Path) -> Path:
-    """``path`` resolved, refused unless it lies inside the repository (every write stays there)."""
-    resolved = path.resolve()
-    if not resolved.is_relative_to(repo.root):
-        fail(f"{path}: outside the repository {repo.root}. Fix: write under the repository, e.g. build/{path.name}")
-    return resolved
 
 
 @app.command()
@@ -290,7 +304,7 @@ def adjudicate(
 ) -> None:
     """Write the gold layer (spans both passes agree on + the decisions) and annotations/ADJUDICATION.md."""
     from claimcorpus import adjudication as adj
-    from claimcorpus.textio import write_text
+    from claimcorpus.txn import Transaction
 
     repo = _repo(root)
     rules = adj.guideline_rules(repo)
@@ -313,8 +327,9 @@ def adjudicate(
     if clobbered and not overwrite:
         fail(f"{repo.rel(clobbered[0])}: layer {layer!r} exists with other annotations. "
              "Fix: pass --overwrite to replace it with what the decisions give")
-    for p in stale:
-        write_text(p, files[p])
+    with Transaction(repo.root, "adjudicate") as tx:  # the gold layer and ADJUDICATION.md together, or nothing
+        for p in stale:
+            tx.write(p, files[p], replace=True)  # replacing another gold file was allowed by --overwrite above
     typer.echo(f"{layer}: {len(dec.items)} decisions applied; wrote {len(stale)} of {len(files)} files "
                f"({', '.join(repo.rel(p) for p in stale) or 'all up to date'})")
 
@@ -457,12 +472,40 @@ def bench(
     sys.exit(subprocess.call([sys.executable, str(script), "--sizes", sizes, "--out", str(out)]))
 
 
-def main() -> None:
+def run(argv: list[str]) -> int:
+    """Run the command line on ``argv``; every user error is one line on stderr and exit 1."""
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            typer.echo(f"error: argument {shown!r} is not valid UTF-8. Fix: pass text in UTF-8 "
+                       "(check the terminal's locale)", err=True)
+            return 1
     try:
-        app()
+        code = app(args=argv, prog_name="claimcorpus", standalone_mode=False)
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except typer.TyperException as err:  # a usage error (unknown option, bad value): one line too
+        ctx = getattr(err, "ctx", None)
+        cmd = ctx.command_path if ctx is not None else "claimcorpus"
+        typer.echo(f"error: {cmd}: {err.format_message().rstrip('.')}. Fix: see `{cmd} --help`", err=True)
+        return 1
+    except typer.Abort:
+        typer.echo("error: aborted. Fix: run the command again", err=True)
+        return 1
     except CorpusError as err:
         typer.echo(f"error: {err}", err=True)
-        sys.exit(1)
+        return 1
+    except OSError as err:  # disk full, permission denied, ...: the transaction left the repository consistent
+        typer.echo(f"error: {err.filename or 'claimcorpus'}: {err.strerror or err}. Fix: free space or fix the "
+                   "permission, then run the command again (`claimcorpus validate` shows any leftover)", err=True)
+        return 1
     except KeyboardInterrupt:
-        typer.echo("error: interrupted; nothing was half-written (writes are atomic)", err=True)
-        sys.exit(130)
+        typer.echo("error: interrupted; nothing was half-written (the next command finishes or rolls back)", err=True)
+        return 130
+    return code if isinstance(code, int) else 0
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))

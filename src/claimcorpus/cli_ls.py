@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from claimcorpus.errors import CorpusError
-from claimcorpus.layout import Repo, find_root
+from claimcorpus.layout import Repo, open_repo
 
 ls_app = typer.Typer(help="Label Studio: generated config, task export/import, push/pull to a live server.",
                      no_args_is_help=True)
@@ -27,7 +27,10 @@ OffsetsOpt = Annotated[str, typer.Option("--offsets", help="How Label Studio cou
 
 
 def _repo(root: Path | None) -> Repo:
-    return Repo((root or find_root()).resolve())
+    return open_repo(root)
+
+
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the --out file if it exists.")]
 
 
 def _unit(offsets: str):
@@ -49,9 +52,10 @@ CheckOpt = Annotated[bool, typer.Option("--check", help="Exit 1 if the file diff
 def config_cmd(check: CheckOpt = False, root: RootOpt = None) -> None:
     """Write schema/labelstudio.xml, the labeling config generated from the label sets in schema/."""
     from claimcorpus.labelstudio.config import PATH, label_config
-    from claimcorpus.textio import write_text
+    from claimcorpus.txn import Transaction
 
-    path = _repo(root).root / PATH
+    repo = _repo(root)
+    path = repo.root / PATH
     text = label_config()
     same = path.is_file() and path.read_text(encoding="utf-8") == text
     if check:
@@ -60,23 +64,26 @@ def config_cmd(check: CheckOpt = False, root: RootOpt = None) -> None:
         typer.echo(f"up to date: {PATH}")
         return
     if not same:
-        write_text(path, text)
+        with Transaction(repo.root, "ls config") as tx:
+            tx.write(path, text, replace=True)  # generated from schema/: replacing it is the command's job
     typer.echo(f"{'wrote' if not same else 'up to date'}: {PATH}")
 
 
 @ls_app.command("export")
 def export_cmd(doc: DocOpt = None, prediction: PredOpt = None, review: ReviewOpt = None,
-               out: Annotated[str, typer.Option("--out", help="Tasks file to write ('-' = stdout).")] = "-",
-               offsets: OffsetsOpt = "codepoint", root: RootOpt = None) -> None:
+               out: Annotated[str, typer.Option("--out", help="Tasks file to write inside the repository, not in its "
+                                                 "data folders ('-' = stdout).")] = "-",
+               force: ForceOpt = False, offsets: OffsetsOpt = "codepoint", root: RootOpt = None) -> None:
     """Write Label Studio tasks (JSON, one per sentence) for the chosen documents."""
     from claimcorpus.labelstudio.tasks import export_tasks
-    from claimcorpus.textio import write_text
+    from claimcorpus.txn import write_export
 
-    tasks = export_tasks(_repo(root), doc, predictions=prediction or [], review=review, unit=_unit(offsets))
+    repo = _repo(root)
+    tasks = export_tasks(repo, doc, predictions=prediction or [], review=review, unit=_unit(offsets))
     if out == "-":
         sys.stdout.write(_dump(tasks))
     else:
-        write_text(Path(out), _dump(tasks))
+        write_export(repo.root, Path(out), _dump(tasks), replace=force, command="ls export")
         typer.echo(f"wrote {len(tasks)} tasks to {out}", err=True)
 
 
@@ -121,16 +128,19 @@ def push_cmd(doc: DocOpt = None, prediction: PredOpt = None, review: ReviewOpt =
 
 @ls_app.command("pull")
 def pull_cmd(project: Annotated[int, typer.Option("--project", help="Project id (the number in its URL).")],
-             out: Annotated[Path, typer.Option("--out", help="Where to write the JSON export.")],
-             root: RootOpt = None) -> None:
+             out: Annotated[Path, typer.Option("--out", help="Where to write the JSON export (inside the repository, "
+                                               "not in its data folders).")],
+             force: ForceOpt = False, root: RootOpt = None) -> None:
     """Download a project's JSON export (every task and annotation) and print the import command."""
     from claimcorpus.labelstudio.client import Server, suggested_names
     from claimcorpus.labelstudio.importer import annotator_key
-    from claimcorpus.textio import write_text
+    from claimcorpus.txn import export_target, write_export
 
+    repo = _repo(root)
+    export_target(repo.root, out, replace=force)  # refused before any network traffic
     server = Server()
     tasks = server.pull(project)
-    write_text(out, _dump(tasks))
+    write_export(repo.root, out, _dump(tasks), replace=force, command="ls pull")
     anns = [a for t in tasks for a in t.get("annotations") or []]
     done = [a for a in anns if not a.get("was_cancelled")]
     keys = sorted({annotator_key(a) for a in done})

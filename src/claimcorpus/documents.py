@@ -9,9 +9,7 @@ A manifest line (seeds/manifest.jsonl)::
 
 from __future__ import annotations
 
-import contextlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,20 +18,15 @@ from claimcorpus.errors import CorpusError
 from claimcorpus.layers import sentence_id
 from claimcorpus.layout import Repo
 from claimcorpus.segment import segment, segmenter_info
-from claimcorpus.splits import SPLITS, SPLITS_FILE, assign_split
-from claimcorpus.textio import canonical_text, dumps, iter_jsonl, read_bytes, sha256, write_bytes, write_jsonl, write_text
-
-DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+from claimcorpus.splits import SPLITS, SPLITS_FILE, read_split_file, splits_json
+from claimcorpus.textio import canonical_text, dumps, iter_jsonl, jsonl, read_bytes, sha256
+from claimcorpus.txn import Transaction
 
 
 def read_manifest(repo: Repo) -> list[dict]:
     if not repo.manifest.is_file():
         return []
     return [rec for _, rec in iter_jsonl(repo.manifest, repo.rel(repo.manifest))]
-
-
-def write_manifest(repo: Repo, entries: list[dict]) -> None:
-    write_jsonl(repo.manifest, sorted(entries, key=lambda e: e["doc_id"]))
 
 
 @dataclass(frozen=True)
@@ -60,67 +53,71 @@ def segment_records(doc_id: str, text: str) -> list[dict]:
     return [{"id": sentence_id(doc_id, s.index), "doc_id": doc_id, **s.as_dict()} for s in segment(text)]
 
 
+def _check_entry(entry: dict, where: str) -> None:
+    """The manifest entry ingest would write, checked strictly (full matches, real dates)."""
+    errors = [e for e in schema.validator("document").iter_errors(entry)]
+    if errors:
+        err = errors[0]
+        field = ".".join(map(str, err.absolute_path)) or "entry"
+        raise CorpusError(where, f"--{field.replace('doc_id', 'id').replace('_', '-')} {err.instance!r} is invalid "
+                          f"({err.message})", "correct the option value")
+    if entry["date"] is not None and not schema.is_real_date(entry["date"]):
+        raise CorpusError(where, f"--date {entry['date']!r} is not a real date", "give YYYY, YYYY-MM or YYYY-MM-DD")
+
+
 def ingest(repo: Repo, source: Path, doc_id: str | None = None, *, language: str = "en",
            title: str | None = None, source_name: str | None = None, date: str | None = None,
            license: str | None = None, split: str = "train") -> dict:
-    """Copy ``source`` into seeds/ unchanged, add its manifest entry and its sentence boundaries.
+    """Copy ``source`` into seeds/ unchanged, add its manifest entry, its split and its sentence boundaries.
 
-    Re-ingesting the identical file is a no-op; anything that would replace other
-    bytes or another entry is refused.
+    One transaction (txn.py): the seed, segments, splits.json and manifest appear together or not
+    at all. Re-ingesting the identical file into the same split is a no-op; another split, other
+    bytes under a known id or name, or a text already in the manifest under another id are refused.
     """
     raw = read_bytes(source)
     text = canonical_text(raw, str(source))
-    doc_id = doc_id or source.stem
+    doc_id = str(source.stem) if doc_id is None else doc_id
     if split not in SPLITS:
         raise CorpusError(str(source), f"unknown split {split!r}", f"use --split with one of {', '.join(SPLITS)}")
-    if not DOC_ID.match(doc_id):
-        raise CorpusError(str(source), f"{doc_id!r} is not a valid document id",
-                          "pass --id with letters, digits, '_', '-' or '.' (not first)")
     target = repo.seeds / source.name
     entry = {
         "doc_id": doc_id, "path": repo.rel(target), "sha256_raw": sha256(raw),
         "sha256_text": sha256(text.encode("utf-8")), "n_chars": len(text), "language": language,
         "title": title, "source": source_name, "date": date, "license": license,
     }
-    errors = [e.message for e in schema.validator("document").iter_errors(entry)]
-    if errors:
-        raise CorpusError(str(source), f"manifest entry is invalid: {errors[0]}", "correct the option values")
-    entries = read_manifest(repo)
-    same = [e for e in entries if e["doc_id"] == doc_id]
-    if same and same[0] == entry and target.is_file() and read_bytes(target) == raw:
-        return entry
-    if same:
-        raise CorpusError(repo.rel(repo.manifest), f"document {doc_id!r} is already in the manifest with other content",
-                          "choose another --id; to replace a document, remove its entry and layers first")
-    if target.exists() and read_bytes(target) != raw:
-        raise CorpusError(repo.rel(target), "a different file with this name is already in seeds/",
-                          "rename the new file before ingesting it")
-    info = segmenter_info()
-    seg_meta = repo.segments / "segmenter.json"
-    if seg_meta.is_file() and json.loads(seg_meta.read_text(encoding="utf-8")) != info:
-        raise CorpusError(repo.rel(seg_meta), "the installed segmenter differs from the one that segmented the corpus",
-                          "install the pinned versions (make install) before ingesting")
-    with restored_on_failure([seg_meta, target, repo.segments_file(doc_id), repo.annotations / SPLITS_FILE]):
+    _check_entry(entry, str(source))
+    with Transaction(repo.root, "ingest") as tx:
+        entries = read_manifest(repo)
+        splits = read_split_file(repo)
+        same = [e for e in entries if e["doc_id"] == doc_id]
+        if same and same[0] == entry and target.is_file() and read_bytes(target) == raw:
+            now = next((s for s, ids in splits.items() if doc_id in ids), None)
+            if now != split:
+                raise CorpusError(repo.rel(repo.annotations / SPLITS_FILE), f"document {doc_id!r} is already in "
+                                  f"split {now!r}, not {split!r}",
+                                  f"to move it, edit annotations/splits.json; to keep it, ingest with --split {now}")
+            return entry
+        if same:
+            raise CorpusError(repo.rel(repo.manifest), f"document {doc_id!r} is already in the manifest with other content",
+                              "choose another --id; to replace a document, remove its entry and layers first")
+        twin = [e["doc_id"] for e in entries if e["sha256_text"] == entry["sha256_text"]]
+        if twin:
+            raise CorpusError(str(source), f"the same text is already in the manifest as {twin[0]!r}",
+                              "a document is ingested once (a copy could leak across splits); drop the duplicate")
+        if target.exists() and read_bytes(target) != raw:
+            raise CorpusError(repo.rel(target), "a different file with this name is already in seeds/",
+                              "rename the new file before ingesting it")
+        info = segmenter_info()
+        seg_meta = repo.segments / "segmenter.json"
+        if seg_meta.is_file() and json.loads(seg_meta.read_text(encoding="utf-8")) != info:
+            raise CorpusError(repo.rel(seg_meta), "the installed segmenter differs from the one that segmented the corpus",
+                              "install the pinned versions (make install) before ingesting")
         if not seg_meta.is_file():
-            write_text(seg_meta, dumps(info) + "\n")
+            tx.write(seg_meta, dumps(info) + "\n")
         if not target.exists():
-            write_bytes(target, raw)
-        write_jsonl(repo.segments_file(doc_id), segment_records(doc_id, text))
-        assign_split(repo, doc_id, split)
-        write_manifest(repo, [*entries, entry])  # last: the document exists once this rename is done
+            tx.write(target, raw)
+        tx.write(repo.segments_file(doc_id), jsonl(segment_records(doc_id, text)), replace=True)  # derived from the text
+        splits.setdefault(split, []).append(doc_id)
+        tx.write(repo.annotations / SPLITS_FILE, splits_json(splits), replace=True)
+        tx.write(repo.manifest, jsonl(sorted([*entries, entry], key=lambda e: e["doc_id"])), replace=True)
     return entry
-
-
-@contextlib.contextmanager
-def restored_on_failure(paths: list[Path]):
-    """Put ``paths`` back as they were (removing new ones) if the block fails: a failed ingest leaves nothing."""
-    before = {p: p.read_bytes() if p.is_file() else None for p in paths}
-    try:
-        yield
-    except BaseException:
-        for p, old in before.items():
-            if old is None:
-                p.unlink(missing_ok=True)
-            elif not p.is_file() or p.read_bytes() != old:
-                write_bytes(p, old)
-        raise

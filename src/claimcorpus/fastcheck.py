@@ -41,6 +41,7 @@ class FastValidator(Validator):
         return not self.shard or shard_of(doc_id, self.shard[1]) == self.shard[0]
 
     def run(self, progress=None) -> list[Finding]:
+        self.leftovers()
         self.documents()
         layers = self.repo.layers()
         metas = []

@@ -16,10 +16,12 @@ from __future__ import annotations
 import json
 from datetime import date as Date
 
+from claimcorpus import schema
 from claimcorpus.errors import CorpusError
 from claimcorpus.kinds import flags, kinds
-from claimcorpus.layout import Repo
-from claimcorpus.textio import iter_jsonl, write_jsonl, write_text
+from claimcorpus.layout import SEGMENTS, Repo
+from claimcorpus.textio import iter_jsonl, jsonl, parse_json, read_bytes
+from claimcorpus.txn import Transaction
 
 SENTENCE_KEYS = ("id", "doc_id", "index", "start", "end", "text")
 
@@ -48,7 +50,7 @@ def read_meta(repo: Repo, layer: str) -> dict:
     path = repo.layer_dir(layer) / "layer.json"
     if not path.is_file():
         raise CorpusError(repo.rel(path), "no such layer", f"create it with `claimcorpus layer init {layer}`")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return parse_json(read_bytes(path), repo.rel(path))
 
 
 def read_layer(repo: Repo, layer: str, doc_id: str) -> list[dict]:
@@ -58,30 +60,62 @@ def read_layer(repo: Repo, layer: str, doc_id: str) -> list[dict]:
 
 def read_segments(repo: Repo, doc_id: str) -> list[dict]:
     path = repo.segments_file(doc_id)
+    if not path.is_file():
+        raise CorpusError(repo.rel(path), f"document {doc_id!r} has no sentence boundaries",
+                          "ingest it first (`claimcorpus ingest FILE`); --doc takes ids from seeds/manifest.jsonl")
     return [rec for _, rec in iter_jsonl(path, repo.rel(path))]
 
 
-def write_layer(repo: Repo, layer: str, doc_id: str, records: list[dict], *, overwrite: bool = False) -> None:
-    """Write one document's layer file atomically; refuse to replace an existing one unless asked."""
+def layer_json(meta: dict) -> str:
+    return json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def check_meta(meta: dict, where: str) -> None:
+    """layer.json as it will be written: schema (full matches), a real date, not the segments folder."""
+    err = next(iter(schema.validator("layer").iter_errors(meta)), None)
+    if err is not None:
+        field = ".".join(map(str, err.absolute_path)) or "layer.json"
+        raise CorpusError(where, f"{field} {err.instance!r} is invalid ({err.message})",
+                          "layer names are lowercase letters, digits, '_' and '-'; kind is gold, annotator or prediction")
+    if meta["layer"] == SEGMENTS:
+        raise CorpusError(where, "'segments' holds the sentence boundaries, not a layer", "pick another layer name")
+    if not schema.is_real_date(meta["date"]):
+        raise CorpusError(where, f"date {meta['date']!r} is not a real date", "give YYYY-MM-DD")
+
+
+def write_layer(repo: Repo, layer: str, doc_id: str, records: list[dict], *, overwrite: bool = False,
+                tx: Transaction | None = None) -> None:
+    """Write one document's layer file (staged in ``tx``, else in a transaction of its own);
+    an existing one is replaced only with ``overwrite``."""
+    if tx is None:
+        with Transaction(repo.root, "layer write") as own:
+            return write_layer(repo, layer, doc_id, records, overwrite=overwrite, tx=own)
     path = repo.layer_file(layer, doc_id)
-    if path.exists() and not overwrite:
+    if tx.exists(path) and not overwrite:
         raise CorpusError(repo.rel(path), "this layer already has annotations for the document",
                           "choose another layer name, or pass --overwrite to replace them")
-    write_jsonl(path, sorted(records, key=lambda r: r["index"]))
+    tx.write(path, jsonl(sorted(records, key=lambda r: r["index"])), replace=overwrite)
 
 
 def init_layer(repo: Repo, layer: str, kind: str, annotator: str, *, guidelines_version: str | None,
                description: str, doc_ids: list[str]) -> list[str]:
-    """Create a layer with empty records for ``doc_ids``; returns the files written."""
-    meta_path = repo.layer_dir(layer) / "layer.json"
-    if meta_path.exists():
-        raise CorpusError(repo.rel(meta_path), f"layer {layer!r} exists", "pick a new layer name")
+    """Create a layer with empty records for ``doc_ids``, whole or not at all; returns the files written."""
     meta = {"layer": layer, "kind": kind, "annotator": annotator, "date": Date.today().isoformat(),
             "guidelines_version": guidelines_version, "description": description}
-    written = []
-    for doc_id in doc_ids:
-        write_layer(repo, layer, doc_id, [empty_record(s) for s in read_segments(repo, doc_id)])
-        written.append(repo.rel(repo.layer_file(layer, doc_id)))
-    write_text(meta_path, json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
-    return written
+    from claimcorpus.documents import read_manifest  # documents imports this module
 
+    check_meta(meta, f"annotations/{layer}")
+    known = {e["doc_id"] for e in read_manifest(repo)}
+    unknown = [d for d in doc_ids if d not in known]
+    if unknown:
+        raise CorpusError(repo.rel(repo.manifest), f"no document {unknown[0]!r}",
+                          "pass --doc with ids from seeds/manifest.jsonl (or none for all)")
+    with Transaction(repo.root, "layer init") as tx:
+        if tx.exists(repo.layer_dir(layer)):
+            raise CorpusError(repo.rel(repo.layer_dir(layer)), f"layer {layer!r} exists", "pick a new layer name")
+        written = []
+        for doc_id in dict.fromkeys(doc_ids):
+            write_layer(repo, layer, doc_id, [empty_record(s) for s in read_segments(repo, doc_id)], tx=tx)
+            written.append(repo.rel(repo.layer_file(layer, doc_id)))
+        tx.write(repo.layer_dir(layer) / "layer.json", layer_json(meta))
+    return written

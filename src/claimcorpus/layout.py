@@ -68,9 +68,14 @@ class Repo:
 
 
 def find_root(start: Path | None = None) -> Path:
-    """The nearest folder at or above ``start`` holding schema/ and seeds/."""
-    here = (start or Path.cwd()).resolve()
-    for cand in (here, *here.parents):
-        if (cand / "schema" / "sentence.schema.json").is_file():
-            return cand
-    return here
+    """The repository root: the nearest folder at or above ``start`` holding ``.claimcorpus`` (see txn.py)."""
+    from claimcorpus.txn import find_root as find
+
+    return find(start)
+
+
+def open_repo(root: Path | None = None) -> Repo:
+    """The repository at ``root`` (which must hold the marker), else the one around the current folder."""
+    from claimcorpus.txn import check_root
+
+    return Repo(check_root(root) if root is not None else find_root())

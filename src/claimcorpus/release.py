@@ -16,7 +16,7 @@ from pathlib import Path
 
 from claimcorpus.errors import CorpusError
 from claimcorpus.layout import Repo
-from claimcorpus.textio import write_text
+from claimcorpus.txn import Transaction
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 VERSION_LINE = re.compile(r'^__version__ = "([^"]+)"$', re.M)
@@ -69,10 +69,12 @@ def prepare(repo: Repo, version: str, today: str | None = None) -> str:
         raise CorpusError(str(repo.root), "the work tree has uncommitted changes", "commit or stash them first")
     if _git(repo, "tag", "--list", f"v{version}").strip():
         raise CorpusError(f"v{version}", "this tag exists", "pick a new version")
-    changelog = repo.root / "CHANGELOG.md"
-    write_text(changelog, bump_changelog(changelog.read_text(encoding="utf-8"), version, today or Date.today().isoformat()))
-    init = repo.root / INIT
-    write_text(init, VERSION_LINE.sub(f'__version__ = "{version}"', init.read_text(encoding="utf-8"), count=1))
+    changelog, init = repo.root / "CHANGELOG.md", repo.root / INIT
+    bumped = bump_changelog(changelog.read_text(encoding="utf-8"), version, today or Date.today().isoformat())
+    with Transaction(repo.root, "release") as tx:  # both files change together or neither
+        tx.write(changelog, bumped, replace=True)
+        tx.write(init, VERSION_LINE.sub(f'__version__ = "{version}"', init.read_text(encoding="utf-8"), count=1),
+                 replace=True)
     return old
 
 
@@ -97,9 +99,18 @@ def publish_plan(repo: Repo) -> dict:
 
 def publish(repo: Repo, repo_id: str, plan: dict) -> str:
     """Upload corpus/ to the Hub dataset repo and tag the revision; token from HF_TOKEN."""
+    import httpx2  # huggingface_hub 2.x's HTTP client (not httpx)
     from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError
+    from huggingface_hub.errors import HfHubHTTPError, HFValidationError
+    from huggingface_hub.utils import validate_repo_id
 
+    try:
+        validate_repo_id(repo_id)
+        if repo_id.count("/") != 1:
+            raise HFValidationError("it must be ORG/NAME")
+    except HFValidationError as err:
+        raise CorpusError(repo_id, f"not a Hub repository id ({str(err).splitlines()[0][:120]})",
+                          "use --repo-id ORG/NAME with letters, digits, '-', '_' and '.'") from None
     token = os.environ.get("HF_TOKEN")
     if not token:
         raise CorpusError("HF_TOKEN", "no Hugging Face token in the environment", "export HF_TOKEN=<a write token>")
@@ -112,6 +123,6 @@ def publish(repo: Repo, repo_id: str, plan: dict) -> str:
     except HfHubHTTPError as err:
         raise CorpusError(repo_id, f"the Hub refused the upload ({str(err).splitlines()[0]})",
                           "check the repo id and that HF_TOKEN can write to it") from None
-    except OSError as err:
+    except (OSError, httpx2.HTTPError) as err:  # huggingface_hub 2.x raises httpx2 errors, not OSError
         raise CorpusError(repo_id, f"cannot reach the Hub ({err.__class__.__name__})", "check the network, or use --dry-run") from None
     return str(getattr(info, "commit_url", info))

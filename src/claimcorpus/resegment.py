@@ -17,12 +17,13 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from claimcorpus.documents import load_documents, restored_on_failure, segment_records
+from claimcorpus.documents import load_documents, segment_records
 from claimcorpus.errors import CorpusError
 from claimcorpus.layers import empty_record, read_layer, read_segments, with_flags, write_layer
 from claimcorpus.layout import Repo
 from claimcorpus.segment import segmenter_info
-from claimcorpus.textio import dumps, write_jsonl, write_text
+from claimcorpus.textio import dumps, jsonl
+from claimcorpus.txn import Transaction
 
 SEGMENTER_FILE = "segmenter.json"
 
@@ -99,14 +100,12 @@ def apply(repo: Repo, p: Plan) -> None:
         raise CorpusError(repo.rel(repo.segments), f"{len(p.cut)} annotated spans would cross a new sentence boundary: "
                           + "; ".join(p.cut),
                           "adjust those spans (or keep the segmenter that made the current boundaries), then run again")
-    paths = [repo.segments / SEGMENTER_FILE, *map(repo.segments_file, p.segments),
-             *(repo.layer_file(layer, doc_id) for layer, doc_id in p.layers)]
-    with restored_on_failure(paths):
+    with Transaction(repo.root, "resegment") as tx:  # segments, every layer file and segmenter.json, or nothing
         for doc_id, records in p.segments.items():
-            write_jsonl(repo.segments_file(doc_id), records)
+            tx.write(repo.segments_file(doc_id), jsonl(records), replace=True)
         for (layer, doc_id), records in p.layers.items():
-            write_layer(repo, layer, doc_id, records, overwrite=True)
-        write_text(repo.segments / SEGMENTER_FILE, dumps(segmenter_info()) + "\n")
+            write_layer(repo, layer, doc_id, records, overwrite=True, tx=tx)
+        tx.write(repo.segments / SEGMENTER_FILE, dumps(segmenter_info()) + "\n", replace=True)
 
 
 def up_to_date(repo: Repo, p: Plan) -> bool:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
@@ -64,11 +65,70 @@ def _registry() -> Registry:
     return Registry().with_resources(resources)
 
 
+def _is_int(checker, instance) -> bool:
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+def _full_pattern(validator, patrn, instance, schema):
+    """``pattern`` as ECMA-262 reads it: ``$`` is the end of the string (Python's also matches before a final newline)."""
+    if validator.is_type(instance, "string") and not re.search(re.sub(r"(?<!\\)\$", r"\\Z", patrn), instance):
+        yield ValidationError(f"{instance!r} does not match {patrn!r}")
+
+
+# Strict at the edge: an offset 33.0 is not an integer here (JSON Schema would accept it) and "abc\n"
+# does not match ^[a-z]+$ (Python's re would): records that pass are safe to index and to name files.
+Strict = validators.extend(
+    Draft202012Validator,
+    validators={"pattern": _full_pattern},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_int),
+)
+
+
 @cached
 def validator(name: str) -> Draft202012Validator:
     schema = load(name)
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, registry=_registry())
+    return Strict(schema, registry=_registry())
+
+
+def has_float(value) -> bool:
+    """Whether a JSON value holds a non-integer number anywhere (no schema field allows one)."""
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(has_float(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_float(v) for v in value)
+    return False
+
+
+MAX_DEPTH = 64  # no record nests more than 5 levels; deeper input is refused before Python recurses into it
+
+
+def too_deep(value, limit: int = MAX_DEPTH) -> bool:
+    """Whether a JSON value nests lists/objects more than ``limit`` levels (checked without recursion).
+
+    >>> too_deep([[[]]], 2), too_deep([[[]]], 3)
+    (True, False)
+    """
+    stack = [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, (list, dict)):
+            if d >= limit:
+                return True
+            stack.extend((c, d + 1) for c in (v.values() if isinstance(v, dict) else v))
+    return False
+
+
+class _Fast:
+    """jsonschema-rs plus the strict integer rule it lacks (it accepts 33.0 as an integer, as the spec says)."""
+
+    def __init__(self, rs) -> None:
+        self.rs = rs
+
+    def is_valid(self, rec) -> bool:
+        return self.rs.is_valid(rec) and not has_float(rec)
 
 
 @cached
@@ -79,7 +139,7 @@ def fast_validator(name: str):
 
     registry = jsonschema_rs.Registry([(load(n)["$id"], load(n)) for n in SCHEMAS]
                                       + [(f"{n}.schema.json", load(n)) for n in SCHEMAS])
-    return jsonschema_rs.validator_for(load(name), registry=registry, base_uri=load(name)["$id"])
+    return _Fast(jsonschema_rs.validator_for(load(name), registry=registry, base_uri=load(name)["$id"]))
 
 
 @cached
@@ -102,3 +162,21 @@ def label_fields() -> frozenset[str]:
 def label_descriptions() -> dict[str, dict[str, str]]:
     defs = load("sentence")["$defs"]
     return {name: dict(defs[name]["x-descriptions"]) for name in labels()}
+
+
+def is_real_date(value: str) -> bool:
+    """A YYYY, YYYY-MM or YYYY-MM-DD string naming a day that exists.
+
+    >>> [is_real_date(d) for d in ("2024", "2024-02-29", "2023-02-29", "2024-13", "2024\\n")]
+    [True, True, False, False, False]
+    """
+    from datetime import date
+
+    m = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?", value)
+    if not m:
+        return False
+    try:
+        date(int(m[1]), int(m[2] or 1), int(m[3] or 1))
+    except ValueError:
+        return False
+    return m[1] != "0000"

@@ -11,10 +11,27 @@ import json
 
 from claimcorpus.errors import CorpusError
 from claimcorpus.layout import Repo
-from claimcorpus.textio import write_text
+from claimcorpus.textio import parse_json, read_bytes
 
 SPLITS = ("train", "validation", "test")
 SPLITS_FILE = "splits.json"
+
+
+def read_split_file(repo: Repo) -> dict[str, list[str]]:
+    """annotations/splits.json as written (empty if absent); one line and exit 1 if it is not a JSON object of lists."""
+    path = repo.annotations / SPLITS_FILE
+    if not path.is_file():
+        return {}
+    rel = repo.rel(path)
+    splits = parse_json(read_bytes(path, rel), rel)
+    if not (isinstance(splits, dict) and all(isinstance(v, list) and all(isinstance(d, str) for d in v)
+                                             for v in splits.values())):
+        raise CorpusError(rel, "not an object of document-id lists", 'write {"train": [...], "validation": [...], "test": [...]}')
+    return splits
+
+
+def splits_json(splits: dict[str, list[str]]) -> str:
+    return json.dumps({s: sorted(splits.get(s, [])) for s in SPLITS}, indent=2) + "\n"
 
 
 def read_splits(repo: Repo, doc_ids: list[str]) -> dict[str, list[str]]:
@@ -23,7 +40,7 @@ def read_splits(repo: Repo, doc_ids: list[str]) -> dict[str, list[str]]:
     rel = repo.rel(path)
     if not path.is_file():
         raise CorpusError(rel, "no split assignment", 'write {"train": [...], "validation": [...], "test": [...]}')
-    splits = json.loads(path.read_text(encoding="utf-8"))
+    splits = read_split_file(repo)
     unknown = set(splits) - set(SPLITS)
     if unknown:
         raise CorpusError(rel, f"unknown split names {sorted(unknown)}", f"use only {', '.join(SPLITS)}")
@@ -41,13 +58,3 @@ def read_splits(repo: Repo, doc_ids: list[str]) -> dict[str, list[str]]:
     if extra:
         raise CorpusError(rel, f"split lists unknown documents {extra[:5]}", "remove them or ingest them")
     return {s: sorted(splits.get(s, [])) for s in SPLITS}
-
-
-def assign_split(repo: Repo, doc_id: str, split: str) -> None:
-    """Add a newly ingested document to a split (used by ingest)."""
-    path = repo.annotations / SPLITS_FILE
-    splits = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    if any(doc_id in ids for ids in splits.values()):
-        return
-    splits.setdefault(split, []).append(doc_id)
-    write_text(path, json.dumps({s: sorted(splits.get(s, [])) for s in SPLITS}, indent=2) + "\n")

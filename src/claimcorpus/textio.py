@@ -25,11 +25,20 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# Byte order marks of encodings a file may be in instead of UTF-8 (longest first: UTF-32LE starts like UTF-16LE).
+OTHER_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32LE"), (b"\x00\x00\xfe\xff", "UTF-32BE"),
+              (b"\xff\xfe", "UTF-16LE"), (b"\xfe\xff", "UTF-16BE"))
+
+
 def decode_utf8(raw: bytes, where: str) -> str:
-    """Strict UTF-8, with the byte offset of the first bad byte in the error."""
+    """Strict UTF-8, with the byte offset of the first bad byte in the error (or the encoding its BOM names)."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
+        for bom, name in OTHER_BOMS:
+            if raw.startswith(bom):
+                raise CorpusError(where, f"is {name} (it starts with the {name} byte order mark), not UTF-8",
+                                  f"re-encode the file as UTF-8 (e.g. iconv -f {name} -t UTF-8)") from None
         raise CorpusError(
             where,
             f"not valid UTF-8 at byte {exc.start} ({raw[exc.start:exc.start + 4]!r})",
@@ -74,6 +83,17 @@ def dumps(record: Any) -> str:
     return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def parse_json(data: bytes | str, where: str):
+    """One JSON value, parsed strictly (orjson: no NaN, nesting at most 1024 deep, no RecursionError)."""
+    import orjson
+
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise CorpusError(where, f"not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})",
+                          "write valid JSON (a file cut short by a crash can be restored from git)") from None
+
+
 def iter_jsonl(path: Path, where: str | None = None) -> Iterator[tuple[int, Any]]:
     """Yield ``(line_number, parsed)`` for each non-empty line; raise on the first bad line."""
     where = where or str(path)
@@ -81,11 +101,7 @@ def iter_jsonl(path: Path, where: str | None = None) -> Iterator[tuple[int, Any]
     for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        try:
-            yield lineno, json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CorpusError(f"{where}:{lineno}", f"not JSON ({exc.msg} at column {exc.colno})",
-                              "write one JSON object per line") from None
+        yield lineno, parse_json(line, f"{where}:{lineno}")
 
 
 @contextlib.contextmanager
@@ -93,6 +109,7 @@ def atomic_writer(path: Path, mode: str = "w") -> Iterator[Any]:
     """Write to a temp file beside ``path`` and rename it into place only on success."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; written files get ordinary permissions
     try:
         kwargs = {"encoding": "utf-8", "newline": "\n"} if "b" not in mode else {}
         with os.fdopen(fd, mode, **kwargs) as fh:
@@ -106,6 +123,12 @@ def atomic_writer(path: Path, mode: str = "w") -> Iterator[Any]:
         raise
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_text(path: Path, text: str) -> None:
     with atomic_writer(path) as fh:
         fh.write(text)
@@ -116,5 +139,10 @@ def write_bytes(path: Path, data: bytes) -> None:
         fh.write(data)
 
 
+def jsonl(records: list[Any]) -> str:
+    """JSON Lines text, one ``dumps`` record a line."""
+    return "".join(dumps(r) + "\n" for r in records)
+
+
 def write_jsonl(path: Path, records: list[Any]) -> None:
-    write_text(path, "".join(dumps(r) + "\n" for r in records))
+    write_text(path, jsonl(records))

@@ -9,7 +9,6 @@ Records that fail level 1 or 2 are not checked at level 3 (their fields cannot b
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +20,9 @@ from claimcorpus.checks import CHECKS
 from claimcorpus.errors import CorpusError
 from claimcorpus.kinds import kinds
 from claimcorpus.layers import sentence_id
-from claimcorpus.layout import Repo
+from claimcorpus.layout import SEGMENTS, Repo
 from claimcorpus.textio import canonical_text, decode_utf8, read_bytes, sha256
+from claimcorpus.txn import TXN, leftover
 
 
 
@@ -90,6 +90,8 @@ def schema_findings(name: str, rec: dict, rel: str, line: int | None, fast: bool
         return []
     out = []
     rid = rec.get("id") if isinstance(rec.get("id"), str) else None
+    if schema.too_deep(rec):
+        return [Finding("E201", rel, line, rid, f"(record): nested more than {schema.MAX_DEPTH} levels deep")]
     for err in sorted(schema.validator(name).iter_errors(rec), key=lambda e: list(map(str, e.absolute_path))):
         path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path).lstrip(".") or "(record)"
         is_label = err.validator == "enum" and err.absolute_path and err.absolute_path[-1] in schema.label_fields()
@@ -179,6 +181,7 @@ class Validator:
         self.findings.extend(findings)
 
     def run(self, progress=None) -> list[Finding]:
+        self.leftovers()
         self.documents()
         self.segment_files()
         layers = self.repo.layers()
@@ -192,6 +195,20 @@ class Validator:
             self.add(adjudication_findings(self.repo))
         return self.findings
 
+    # -- leftovers of interrupted commands ------------------------------------
+    def leftovers(self) -> None:
+        """E107 for an interrupted write (txn.py); E101 for a layer folder that has files but no layer.json."""
+        left = leftover(self.repo.root)
+        if left:
+            state = "committed, not yet moved in" if left["committed"] else "not committed"
+            self.add([Finding("E107", TXN + "/", None, None, f"`claimcorpus {left['command']}` (pid {left.get('pid')}) "
+                                                             f"was interrupted ({state})")])
+        if self.repo.annotations.is_dir():
+            for folder in sorted(p for p in self.repo.annotations.iterdir() if p.is_dir() and p.name != SEGMENTS):
+                if not (folder / "layer.json").is_file() and any(folder.glob("*.jsonl")):
+                    self.add([Finding("E101", self.repo.rel(folder / "layer.json"), None, None,
+                                      f"folder {folder.name!r} has layer files but no layer.json")])
+
     # -- documents -----------------------------------------------------------
     def documents(self) -> None:
         repo, rel = self.repo, self.repo.rel(self.repo.manifest)
@@ -201,11 +218,18 @@ class Validator:
         loaded = load_jsonl(repo.manifest, rel)
         self.add(loaded.findings)
         self.manifest_ids = {e.get("doc_id") for _, e in loaded.records}
+        by_text: dict[str, str] = {}
         for line, entry in loaded.records:
             bad = schema_findings("document", entry, rel, line)
             if bad:
                 self.add(bad)
                 continue
+            if entry["date"] is not None and not schema.is_real_date(entry["date"]):
+                self.add([Finding("E203", rel, line, entry["doc_id"], f"date {entry['date']!r} is not a real date")])
+            twin = by_text.setdefault(entry["sha256_text"], entry["doc_id"])
+            if twin != entry["doc_id"]:
+                self.add([Finding("E106", rel, line, entry["doc_id"], f"documents {twin!r} and {entry['doc_id']!r} "
+                                                                      "have the same canonical text")])
             doc_id, path = entry["doc_id"], repo.root / entry["path"]
             try:
                 raw = read_bytes(path, entry["path"])
@@ -263,10 +287,10 @@ class Validator:
         meta_path = self.repo.layer_dir(layer) / "layer.json"
         rel = self.repo.rel(meta_path)
         try:
-            meta = json.loads(decode_utf8(read_bytes(meta_path, rel), rel))
+            meta = orjson.loads(decode_utf8(read_bytes(meta_path, rel), rel))
         except CorpusError as err:
             self.add([Finding("E102", rel, None, None, err.problem)])
-        except json.JSONDecodeError as exc:
+        except orjson.JSONDecodeError as exc:
             self.add([Finding("E103", rel, exc.lineno, None, f"{exc.msg} at column {exc.colno}")])
         else:
             bad = schema_findings("layer", meta, rel, None) if isinstance(meta, dict) else [
@@ -274,6 +298,8 @@ class Validator:
             self.add(bad)
             if not bad and meta["layer"] != layer:
                 self.add([Finding("E318", rel, None, None, f"layer {meta['layer']!r} in folder {layer!r}")])
+            if not bad and not schema.is_real_date(meta["date"]):
+                self.add([Finding("E203", rel, None, None, f"date {meta['date']!r} is not a real date")])
         for doc_id, path in self._doc_files(self.repo.layer_dir(layer)):
             self.layer_file(doc_id, path, self.segments.get(doc_id))
 

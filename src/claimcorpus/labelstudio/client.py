@@ -44,7 +44,7 @@ def calling(url: str, what: str) -> Iterator[None]:
     where = shown(url)
     try:
         yield
-    except httpx.TransportError as exc:
+    except (httpx.TransportError, httpx.InvalidURL) as exc:
         raise CorpusError(where, f"cannot reach Label Studio ({type(exc).__name__}: {str(exc)[:80]})",
                           f"start Label Studio, or set {ENV_URL} to its address") from None
     except ApiError as exc:
@@ -73,6 +73,15 @@ class Server:
         if not api_key:
             raise CorpusError(ENV_KEY, "is not set", f"copy your access token from Account & Settings in Label "
                                                      f"Studio and export {ENV_KEY}")
+        try:
+            parts = urlsplit(url)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+        except ValueError as exc:  # "Port out of range 0-65535", "Invalid IPv6 URL"
+            raise CorpusError(ENV_URL, f"is not a valid URL ({exc})", f"export {ENV_URL}=http://localhost:8080 "
+                                                                      "(your server's address)") from None
+        if not ok:
+            raise CorpusError(ENV_URL, "is not an http(s) URL with a host", f"export {ENV_URL}=http://localhost:8080 "
+                                                                             "(your server's address)")
         self.url = url.rstrip("/")
         with calling(self.url, "connecting"):
             self.ls = LabelStudio(base_url=self.url, api_key=api_key)

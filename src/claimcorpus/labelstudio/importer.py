@@ -17,8 +17,10 @@ are written as annotated and reported as validation findings.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from importlib.resources import files
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date as Date
@@ -30,9 +32,11 @@ from claimcorpus.kinds import SpanKind
 from claimcorpus.labelstudio import config as C
 from claimcorpus.labelstudio.offsets import Unit, decode
 from claimcorpus.labelstudio.tasks import text_hash
-from claimcorpus.layers import empty_record, read_segments, with_flags, write_layer
+from claimcorpus.layers import empty_record, layer_json, read_segments, with_flags, write_layer
 from claimcorpus.layout import SEGMENTS, Repo
-from claimcorpus.textio import decode_utf8, read_bytes, write_text
+from claimcorpus.schema import MAX_DEPTH, Strict, too_deep
+from claimcorpus.textio import parse_json, read_bytes
+from claimcorpus.txn import Transaction
 
 LAYER_ID = re.compile(schema.load("layer")["properties"]["layer"]["pattern"])
 CONFIG_FIX = "use schema/labelstudio.xml (`claimcorpus ls config`) as the project's labeling config"
@@ -69,11 +73,7 @@ class Report:
 
 def read_export(path: Path) -> list[dict]:
     where = str(path)
-    try:
-        data = json.loads(decode_utf8(read_bytes(path, where), where))
-    except json.JSONDecodeError as exc:
-        raise CorpusError(where, f"not JSON ({exc.msg} at line {exc.lineno})",
-                          "give the file from Label Studio's Export > JSON, or from `claimcorpus ls pull`") from None
+    data = parse_json(read_bytes(path, where), where)
     tasks = data if isinstance(data, list) else [data]
     if not all(isinstance(t, dict) and isinstance(t.get("data"), dict) for t in tasks):
         raise CorpusError(where, "not a Label Studio JSON export (a list of tasks with 'data')",
@@ -81,11 +81,33 @@ def read_export(path: Path) -> list[dict]:
     return tasks
 
 
-# -- one result -> one sentence record ------------------------------------------
+@functools.cache
+def _export_validator():
+    return Strict(json.loads(files("claimcorpus.labelstudio").joinpath("export.schema.json").read_text("utf-8")))
+
+
+def check_export(tasks: list, name: str) -> None:
+    """The export's shape (export.schema.json), strictly: offsets are integers, results lists of objects."""
+    if too_deep(tasks):
+        raise CorpusError(name, f"nested more than {MAX_DEPTH} levels deep", "import the file Label Studio wrote "
+                          "(Export > JSON) or `claimcorpus ls pull` wrote, unedited")
+    err = min(_export_validator().iter_errors(tasks), key=lambda e: list(map(str, e.absolute_path)), default=None)
+    if err is None:
+        return
+    path = list(err.absolute_path)
+    where = f"{name} task {path[0]}" if path else name
+    field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[1:]).lstrip(".") or "(task)"
+    message = err.message if len(err.message) <= 160 else err.message[:150] + " ..."
+    raise CorpusError(where, f"{field}: {message}",
+                      "import the file Label Studio wrote (Export > JSON) or `claimcorpus ls pull` wrote, unedited")
 
 
 def _span(value: dict, text: str, unit: Unit, where: str) -> tuple[int, int]:
     start, end = value.get("start"), value.get("end")
+    if unit == "utf16" and "text" not in value:
+        raise CorpusError(where, f"region {start}:{end} carries no text, so nothing confirms its UTF-16 offsets",
+                          "export with region texts (Label Studio's JSON export has them), or import with "
+                          "--offsets codepoint if the tool counts code points")
     try:
         s, e = decode(text, start, unit), decode(text, end, unit)
     except (TypeError, ValueError):
@@ -94,9 +116,10 @@ def _span(value: dict, text: str, unit: Unit, where: str) -> tuple[int, int]:
         raise CorpusError(where, f"span {start}:{end} is outside the sentence text (0:{len(text)} code points) "
                                  "or empty", "delete the region in Label Studio and draw it again")
     if "text" in value and value["text"] != text[s:e]:
+        other = "codepoint" if unit == "utf16" else "utf16"
         raise CorpusError(where, f"region text {value['text']!r} is not the sentence slice {s}:{e} {text[s:e]!r}",
-                          "if this export counts UTF-16 code units, pass --offsets utf16; "
-                          "otherwise redraw the region in Label Studio")
+                          f"if this export counts {'code points' if other == 'codepoint' else 'UTF-16 code units'}, "
+                          f"pass --offsets {other}; otherwise redraw the region in Label Studio")
     return s, e
 
 
@@ -269,7 +292,7 @@ def resolve_names(keys: list[str], annotator: list[str]) -> dict[str, str]:
                           "(Label Studio user ids)", "pass --annotator KEY=NAME for each; `claimcorpus ls pull` "
                           "prints the command with names from the users' e-mails")
     for name in names.values():
-        if not LAYER_ID.match(name) or name == SEGMENTS:
+        if not LAYER_ID.fullmatch(name) or name == SEGMENTS:
             raise CorpusError("--annotator", f"{name!r} is not a layer id",
                               f"use lowercase letters, digits, '_' and '-' (not first), not {SEGMENTS!r}")
     dup = {n for n in names.values() if list(names.values()).count(n) > 1}
@@ -282,6 +305,7 @@ def resolve_names(keys: list[str], annotator: list[str]) -> dict[str, str]:
 def collect(repo: Repo, tasks: list[dict], *, unit: Unit = "codepoint", predictions: bool = False,
             name: str = "export", report: Report | None = None) -> dict[str, dict[str, dict[int, dict]]]:
     """Annotator key -> doc_id -> sentence index -> record, for every (non-cancelled) annotation."""
+    check_export(tasks, name)
     out: dict[str, dict[str, dict[int, dict]]] = defaultdict(lambda: defaultdict(dict))
     seen: dict[tuple[str, str], str] = {}
     cache: dict = {}
@@ -311,11 +335,13 @@ def collect(repo: Repo, tasks: list[dict], *, unit: Unit = "codepoint", predicti
 def import_export(repo: Repo, tasks: list[dict], annotator: list[str], *, unit: Unit = "codepoint",
                   overwrite: bool = False, predictions: bool = False, name: str = "export",
                   guidelines_version: str | None = None) -> Report:
-    """Write one layer per annotator; check every target before writing any."""
-    from claimcorpus.validate import schema_findings, sentence_content
-
+    """Write one layer per annotator, in one transaction; check every target before writing any."""
     report = Report()
     found = collect(repo, tasks, unit=unit, predictions=predictions, name=name, report=report)
+    if not found:
+        what = "predictions" if predictions else "annotations"
+        raise CorpusError(name, f"no {what} to import ({len(tasks)} tasks, {len(report.cancelled)} cancelled)",
+                          f"annotate in Label Studio, then pull again{'' if predictions else '; for pre-annotations pass --predictions'}")
     names = resolve_names(sorted(found), annotator)
     targets = []
     for key, docs in sorted(found.items()):
@@ -323,7 +349,7 @@ def import_export(repo: Repo, tasks: list[dict], annotator: list[str], *, unit: 
         meta_path = repo.layer_dir(layer) / "layer.json"
         if repo.layer_dir(layer).exists() and not meta_path.is_file():
             raise CorpusError(repo.rel(repo.layer_dir(layer)), "exists but is not a layer (no layer.json)",
-                              "choose another name with --annotator")
+                              "choose another name with --annotator, or move the folder away if it is not yours")
         for doc_id in sorted(docs):
             path = repo.layer_file(layer, doc_id)
             if path.exists() and not overwrite:
@@ -333,13 +359,24 @@ def import_export(repo: Repo, tasks: list[dict], annotator: list[str], *, unit: 
         if meta_path.exists() and not overwrite:
             raise CorpusError(repo.rel(meta_path), f"layer {layer!r} exists", "choose another name with --annotator, "
                               "or pass --overwrite to replace its files for these documents (layer.json is kept)")
+    with Transaction(repo.root, "ls import") as tx:
+        _write(repo, tx, found, names, targets, report, overwrite=overwrite, predictions=predictions, name=name,
+               guidelines_version=guidelines_version)
+    return report
+
+
+def _write(repo: Repo, tx: Transaction, found: dict, names: dict, targets: list, report: Report, *, overwrite: bool,
+           predictions: bool, name: str, guidelines_version: str | None) -> None:
+    """Stage every layer file and new layer.json of an import (all appear at commit, or none)."""
+    from claimcorpus.validate import schema_findings, sentence_content
+
     for key, layer, doc_id in targets:
         got = found[key][doc_id]
         segs = read_segments(repo, doc_id)
         records = [got.get(s["index"]) or empty_record(s) for s in segs]
         if len(segs) > len(got):
             report.unannotated[f"{layer}/{doc_id}"] = len(segs) - len(got)
-        write_layer(repo, layer, doc_id, records, overwrite=overwrite)
+        write_layer(repo, layer, doc_id, records, overwrite=overwrite, tx=tx)
         report.files.append(repo.rel(repo.layer_file(layer, doc_id)))
         report.annotations[layer] = report.annotations.get(layer, 0) + len(got)
         rel = repo.rel(repo.layer_file(layer, doc_id))
@@ -353,7 +390,5 @@ def import_export(repo: Repo, tasks: list[dict], annotator: list[str], *, unit: 
         meta = {"layer": layer, "kind": "prediction" if predictions else "annotator", "annotator": layer,
                 "date": Date.today().isoformat(), "guidelines_version": guidelines_version,
                 "description": f"imported from Label Studio ({name}; annotator {key})"}
-        write_text(repo.layer_dir(layer) / "layer.json", json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True)
-                   + "\n")
-    return report
+        tx.write(repo.layer_dir(layer) / "layer.json", layer_json(meta))
 

@@ -1,0 +1,57 @@
+"""`claimcorpus init DIR`: a new, valid, empty repository, from the installed package alone.
+
+    DIR/.claimcorpus                 the marker every command looks for (txn.py)
+    DIR/schema/*.json, labelstudio.xml   copies of the package's schemas and Label Studio config
+    DIR/seeds/manifest.jsonl         empty
+    DIR/annotations/splits.json      {"train": [], "validation": [], "test": []}
+    DIR/annotations/GUIDELINES.md    a skeleton to fill in
+    DIR/.ci/run                      CI entry point (`claimcorpus validate`)
+    DIR/.gitignore
+
+Written as one transaction with the marker moved in last: a killed init leaves no repository.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from claimcorpus.errors import CorpusError
+from claimcorpus.schema import schema_dir
+from claimcorpus.splits import splits_json
+from claimcorpus.txn import MARKER, MARKER_TEXT, Transaction
+
+
+def skeleton() -> dict[str, bytes]:
+    """Every file of a new repository, by relative path (the marker last)."""
+    own = files("claimcorpus") / "skeleton"
+    out = {f"schema/{p.name}": p.read_bytes() for p in sorted(schema_dir().iterdir())
+           if p.suffix in (".json", ".xml") and p.is_file()}
+    out |= {
+        "seeds/manifest.jsonl": b"",
+        "annotations/splits.json": splits_json({}).encode(),
+        "annotations/GUIDELINES.md": (own / "GUIDELINES.md").read_bytes(),
+        ".ci/run": (own / "ci-run").read_bytes(),
+        ".gitignore": (own / "gitignore").read_bytes(),
+        MARKER: MARKER_TEXT.encode(),
+    }
+    return out
+
+
+def init(root: Path) -> list[str]:
+    """Create the repository at ``root`` (an existing folder is fine if none of its files are there)."""
+    root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise CorpusError(str(root), "is a file", "give a folder path (it is created if missing)")
+    root.mkdir(parents=True, exist_ok=True)
+    with Transaction(root, "init", new=True) as tx:
+        if (tx.root / MARKER).exists():
+            raise CorpusError(str(root), "is already a claimcorpus repository", "use it as it is, or pick another folder")
+        made = skeleton()
+        there = [rel for rel in made if (tx.root / rel).exists()]
+        if there:
+            raise CorpusError(str(root / there[0]), "exists; init never replaces a file",
+                              "move it away, or init another folder")
+        for rel, data in made.items():
+            tx.write(rel, data, mode=0o755 if rel == ".ci/run" else None)
+    return list(made)

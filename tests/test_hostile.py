@@ -1,0 +1,403 @@
+"""The hostile suite: a user trying to break the repository with ordinary commands.
+
+Each row is a command line, the input it is given, the exit code, the words its output must hold
+(the one ``error:`` line, or the success line), and the state of the repository afterwards:
+``SAME`` (byte-identical to before) or a check of the new state against independent facts.
+Rows marked ``#n`` reproduce problem n of issue 10. Commands run in-process through
+``claimcorpus.cli.run`` (the console script is a one-line wrapper over it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import socket
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from claimcorpus import cli
+from claimcorpus.labelstudio.tasks import export_tasks
+from claimcorpus.layout import Repo
+from conftest import BASE, TEXTS, tree
+
+D = "base1"
+SAME = "same"
+
+
+def cc(*argv: str | Path, cwd: Path) -> tuple[int, str, str]:
+    """``claimcorpus ARGV`` in ``cwd``, in-process: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    here = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.run([str(a) for a in argv])
+    finally:
+        os.chdir(here)
+    return code, out.getvalue(), err.getvalue()
+
+
+# -- setups: each prepares the repository (root) and the outside world (tmp) before the snapshot ---------
+
+def put(rel: str, data: str | bytes, *, outside: bool = False):
+    def setup(root: Path, tmp: Path) -> None:
+        path = (tmp if outside else root) / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return setup
+
+
+def edit_gold(line: int, change: Callable[[dict], None]):
+    def setup(root: Path, tmp: Path) -> None:
+        path = root / "annotations" / "gold" / f"{D}.jsonl"
+        lines = path.read_text(encoding="utf-8").splitlines()
+        rec = json.loads(lines[line])
+        change(rec)
+        lines[line] = json.dumps(rec, ensure_ascii=False)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return setup
+
+
+def edit_segments(change: Callable[[dict], None]):
+    def setup(root: Path, tmp: Path) -> None:
+        path = root / "annotations" / "segments" / f"{D}.jsonl"
+        lines = path.read_text(encoding="utf-8").splitlines()
+        rec = json.loads(lines[0])
+        change(rec)
+        lines[0] = json.dumps(rec)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return setup
+
+
+def export(change: Callable[[list], object] | None = None, raw: bytes | None = None):
+    """tmp/export.json: the gold layer exported as Label Studio tasks, then changed as a hostile user would."""
+    def setup(root: Path, tmp: Path) -> None:
+        if raw is not None:
+            (tmp / "export.json").write_bytes(raw)
+            return
+        tasks = export_tasks(Repo(root), review="gold")
+        if change is not None:
+            change(tasks)
+        (tmp / "export.json").write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    return setup
+
+
+def first_region(tasks: list) -> dict:
+    return next(r for r in tasks[0]["annotations"][0]["result"] if "value" in r and "start" in r["value"])
+
+
+def both(*setups):
+    def setup(root: Path, tmp: Path) -> None:
+        for s in setups:
+            s(root, tmp)
+    return setup
+
+
+def env(**values: str):
+    def setup(root: Path, tmp: Path) -> None:
+        for k, v in values.items():
+            os.environ[k] = v
+    return setup
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+NEW_DOC = "Storm hits the coast. Ferries stop at 9 p.m.\n"
+
+
+# -- checks of a correct new state -----------------------------------------------------------------------
+
+def changed_only(*paths: str):
+    """Every file but ``paths`` is byte-identical to before; ``paths`` are new or changed."""
+    def check(before: dict, after: dict, root: Path) -> None:
+        assert {k: v for k, v in after.items() if k not in paths} == {k: v for k, v in before.items() if k not in paths}
+        assert all(p in after and after[p] != before.get(p) for p in paths), [p for p in paths if p not in after]
+    return check
+
+
+def ingested(name: str, doc_id: str, split: str, raw: bytes):
+    def check(before: dict, after: dict, root: Path) -> None:
+        changed_only(f"seeds/{name}", f"annotations/segments/{doc_id}.jsonl", "seeds/manifest.jsonl",
+                     "annotations/splits.json")(before, after, root)
+        assert after[f"seeds/{name}"] == raw  # byte for byte
+        entries = [json.loads(x) for x in after["seeds/manifest.jsonl"].decode().splitlines()]
+        assert [e["doc_id"] for e in entries] == sorted([D, doc_id])
+        assert doc_id in json.loads(after["annotations/splits.json"])[split]
+        text = raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+        for line in after[f"annotations/segments/{doc_id}.jsonl"].decode().splitlines():
+            seg = json.loads(line)
+            assert text[seg["start"]:seg["end"]] == seg["text"]  # against the source text
+    return check
+
+
+def ordinary_modes(before: dict, after: dict, root: Path) -> None:
+    """#11: a built release has ordinary permissions (files 0644-like, folders 0755-like under umask 022)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    for p in [root / "corpus", *(root / "corpus").rglob("*")]:
+        mode = stat.S_IMODE(p.stat().st_mode)
+        assert mode == (0o777 if p.is_dir() else 0o666) & ~mask, (p, oct(mode))
+
+
+def exported(rel: str):
+    def check(before: dict, after: dict, root: Path) -> None:
+        changed_only(rel)(before, after, root)
+        tasks = json.loads(after[rel])
+        gold = [json.loads(x) for x in before[f"annotations/gold/{D}.jsonl"].decode().splitlines()]
+        assert [t["data"]["text"] for t in tasks] == [g["text"] for g in gold]
+    return check
+
+
+@dataclass
+class Row:
+    id: str
+    argv: tuple
+    exit: int
+    expect: str
+    setup: Callable | None = None
+    state: object = SAME
+    cwd: str = "."
+    marks: list = field(default_factory=list)
+
+
+ROWS = [
+    # 1: writes outside the repository, or reads outside its folders
+    Row("#1 layer init ../../../outside", ("layer", "init", "../../../outside"), 1, "is invalid"),
+    Row("#1 layer init /an/absolute/path", ("layer", "init", "/an/absolute/path"), 1, "is invalid"),
+    Row("#1 layer init --doc ../../seeds/manifest", ("layer", "init", "x", "--doc", "../../seeds/manifest"), 1,
+        "no document '../../seeds/manifest'"),
+    Row("#1 ls import doc_id ../../seeds/manifest", ("ls", "import", "{tmp}/export.json", "--annotator", "x"), 1,
+        "does not match",
+        export(lambda ts: ts[0]["data"].update(doc_id="../../seeds/manifest"))),
+    # 2: exports and pulls never overwrite data, nor write into a folder
+    Row("#2 ls export --out seeds/manifest.jsonl", ("ls", "export", "--out", "seeds/manifest.jsonl"), 1,
+        "seeds/ holds the corpus data"),
+    Row("#2 ls pull --out annotations/gold/D.jsonl", ("ls", "pull", "--project", "1", "--out",
+                                                      f"annotations/gold/{D}.jsonl"), 1, "annotations/ holds the corpus data"),
+    Row("#2 ls export --out SOME_DIR", ("ls", "export", "--out", "build"), 1, "is a folder", put("build/x", "")),
+    # 3: half-written states -- see test_crash.py; the leftovers validate must name:
+    Row("#3 layer init --doc D --doc nosuch", ("layer", "init", "x", "--doc", D, "--doc", "nosuch"), 1,
+        "no document 'nosuch'"),
+    Row("#3 a layer folder without layer.json", ("validate", "--no-gx"), 1, "E101",
+        put("annotations/x/base1.jsonl", "{}\n")),
+    Row("#3 a leftover staging folder", ("validate", "--no-gx"), 1, "E107",
+        put(".claimcorpus-txn/command.json", '{"command": "ingest", "pid": 999999999}')),
+    # 5: integral floats are findings, not crashes
+    Row("#5 gold start 33.0", ("validate", "--no-gx"), 1, "E201",
+        edit_gold(1, lambda r: r["entities"][0].update(start=float(r["entities"][0]["start"])))),
+    Row("#5 gold index 5.0", ("validate", "--no-gx"), 1, "E201", edit_gold(0, lambda r: r.update(index=0.0))),
+    Row("#5 segments start 0.0", ("validate", "--no-gx"), 1, "E201", edit_segments(lambda r: r.update(start=0.0))),
+    Row("#5 build with start 33.0", ("build",), 1, "annotations/gold/base1.jsonl: 1 validation findings",
+        edit_gold(1, lambda r: r["entities"][0].update(start=float(r["entities"][0]["start"])))),
+    Row("#5 ls import start 33.0", ("ls", "import", "{tmp}/export.json", "--annotator", "x"), 1,
+        "is not of type 'integer'", export(lambda ts: first_region(ts)["value"].update(start=0.0))),
+    # 6: full matches, real dates, valid names
+    Row("#6 ingest --id 'abc\\n'", ("ingest", "{tmp}/new.txt", "--id", "abc\n"), 1, "--id 'abc\\n' is invalid",
+        put("new.txt", NEW_DOC, outside=True)),
+    Row("#6 layer init --annotator 'jane\\n'", ("layer", "init", "x", "--annotator", "jane\n"), 1, "annotator 'jane\\n'"),
+    Row("#6 ingest --date '2024\\n'", ("ingest", "{tmp}/new.txt", "--date", "2024\n"), 1, "--date '2024\\n' is invalid",
+        put("new.txt", NEW_DOC, outside=True)),
+    Row("#6 ingest --language 'en\\n'", ("ingest", "{tmp}/new.txt", "--language", "en\n"), 1,
+        "--language 'en\\n' is invalid", put("new.txt", NEW_DOC, outside=True)),
+    Row("#6 ingest --date 2024-13-45", ("ingest", "{tmp}/new.txt", "--date", "2024-13-45"), 1, "not a real date",
+        put("new.txt", NEW_DOC, outside=True)),
+    Row("#6 layer init 'My Layer'", ("layer", "init", "My Layer"), 1, "'My Layer' is invalid"),
+    Row("#6 layer init --kind bogus", ("layer", "init", "x", "--kind", "bogus"), 1, "kind 'bogus' is invalid"),
+    # 7: outside a repository
+    Row("#7 ingest outside a repository", ("ingest", "a.txt"), 1, "not inside a claimcorpus repository",
+        put("a.txt", NEW_DOC, outside=True), cwd="{tmp}"),
+    # 8: one text, one split
+    Row("#8 ingest seeds/D.txt --id leak --split train", ("ingest", f"seeds/{D}.txt", "--id", "leak", "--split", "train"),
+        1, "the same text is already in the manifest as 'base1'"),
+    Row("#8 re-ingest with another --split", ("ingest", f"seeds/{D}.txt", "--split", "test"), 1,
+        "already in split 'train', not 'test'"),
+    # 9: tracebacks where one line is due
+    Row("#9 broken splits.json", ("ingest", "{tmp}/new.txt"), 1, "annotations/splits.json: not JSON",
+        both(put("annotations/splits.json", '{"train": ['), put("new.txt", NEW_DOC, outside=True))),
+    Row("#9 layer.json nested 10,000 deep", ("validate", "--no-gx"), 1, "E103",
+        put("annotations/gold/layer.json", nested(10_000))),
+    Row("#9 LS export nested 10,000 deep", ("ls", "import", "{tmp}/export.json", "--annotator", "x"), 1, "not JSON",
+        export(raw=nested(10_000).encode())),
+    Row("#9 LS result items are strings", ("ls", "import", "{tmp}/export.json", "--annotator", "x"), 1,
+        "is not of type 'object'", export(lambda ts: ts[0]["annotations"][0].update(result=["a", "b"]))),
+    Row("#9 LS result is an object", ("ls", "import", "{tmp}/export.json", "--annotator", "x"), 1,
+        "is not of type 'array', 'null'", export(lambda ts: ts[0]["annotations"][0].update(result={"a": 1}))),
+    Row("#9 LS value is a list", ("ls", "import", "{tmp}/export.json", "--annotator", "x"), 1,
+        "is not of type 'object'", export(lambda ts: first_region(ts).update(value=[1, 2]))),
+    Row("#9 LABEL_STUDIO_URL port 99999", ("ls", "push"), 1, "Port out of range",
+        env(LABEL_STUDIO_URL="http://localhost:99999", LABEL_STUDIO_API_KEY="x")),
+    Row("#9 LABEL_STUDIO_URL http://[::1", ("ls", "push"), 1, "Invalid IPv6 URL",
+        env(LABEL_STUDIO_URL="http://[::1", LABEL_STUDIO_API_KEY="x")),
+    Row("#9 --title not UTF-8", ("ingest", "{tmp}/new.txt", "--title", "caf\udce9"), 1, "is not valid UTF-8",
+        put("new.txt", NEW_DOC, outside=True)),
+    Row("#9 publish with no network", ("publish", "--repo-id", "a/b"), 1, "error: a/b: ",
+        both(put("corpus/README.md", "card\n"), put("corpus/release.json", '{"version": "%s"}' % __import__(
+            "claimcorpus").__version__), lambda r, t: os.environ.update(HF_TOKEN="x", HF_ENDPOINT=f"http://127.0.0.1:{free_port()}")),
+        marks=[pytest.mark.timeout(120)]),
+    Row("#9 publish --repo-id '../../x y'", ("publish", "--repo-id", "../../x y"), 1, "not a Hub repository id",
+        both(put("corpus/README.md", "card\n"), put("corpus/release.json", '{"version": "%s"}' % __import__(
+            "claimcorpus").__version__), env(HF_TOKEN="x"))),
+    # 10-12: silently wrong or misleading
+    Row("#10 --offsets utf16 on regions without text", ("ls", "import", "{tmp}/export.json", "--annotator", "x",
+                                                         "--offsets", "utf16"), 1, "carries no text",
+        export(lambda ts: [r["value"].pop("text", None) for t in ts for a in t["annotations"] for r in a["result"]
+                           if "value" in r])),
+    Row("#12 a UTF-16 file", ("ingest", "{tmp}/u16.txt"), 1, "is UTF-16LE",
+        put("u16.txt", "\ufeffStorm hits.\n".encode("utf-16-le"), outside=True)),
+    Row("#12 a UTF-32 file", ("segment", "{tmp}/u32.txt"), 1, "is UTF-32LE",
+        put("u32.txt", "\ufeffStorm hits.\n".encode("utf-32-le"), outside=True)),
+    Row("#12 region start '33'", ("ls", "import", "{tmp}/export.json", "--annotator", "x"), 1,
+        "'33' is not of type 'integer'", export(lambda ts: first_region(ts)["value"].update(start="33"))),
+    Row("#12 layer init segments", ("layer", "init", "segments"), 1, "holds the sentence boundaries, not a layer"),
+    Row("#12 utf16 refusal names the other unit", ("ls", "import", "{tmp}/export.json", "--annotator", "x",
+                                                    "--offsets", "utf16"), 1, "pass --offsets codepoint",
+        export(lambda ts: first_region(ts)["value"].update(start=first_region(ts)["value"]["start"] + 1))),
+    Row("#12 validate --max-errors -1", ("validate", "--max-errors", "-1"), 1, "greater than or equal to 0"),
+    # successes: the correct new state
+    Row("#11 build: ordinary permissions", ("build",), 0, "built corpus/", state=ordinary_modes),
+    Row("ingest CRLF + BOM + emoji + euro", ("ingest", "{tmp}/crlf_bom.txt", "--split", "test"), 0,
+        "ingested crlf_bom", put("crlf_bom.txt", (TEXTS / "crlf_bom.txt").read_bytes(), outside=True),
+        ingested("crlf_bom.txt", "crlf_bom", "test", (TEXTS / "crlf_bom.txt").read_bytes())),
+    Row("ingest a real leap day", ("ingest", "{tmp}/new.txt", "--date", "2024-02-29", "--id", "leap"), 0,
+        "ingested leap", put("new.txt", NEW_DOC, outside=True), ingested("new.txt", "leap", "train", NEW_DOC.encode())),
+    Row("re-ingest the same file and split: no-op", ("ingest", f"seeds/{D}.txt", "--split", "train"), 0, f"ingested {D}"),
+    Row("layer init writes the whole layer", ("layer", "init", "pass-c", "--annotator", "carol"), 0,
+        "annotations/pass-c/base1.jsonl",
+        state=changed_only("annotations/pass-c/base1.jsonl", "annotations/pass-c/layer.json")),
+    Row("ls export --out inside the repository", ("ls", "export", "--out", "build/tasks.json"), 0, "",
+        state=exported("build/tasks.json")),
+    Row("ls export --force replaces an export", ("ls", "export", "--out", "tasks.json", "--force"), 0, "",
+        put("tasks.json", "old\n"), exported("tasks.json")),
+    # more hostile input of our own
+    Row("ingest a folder", ("ingest", "seeds"), 1, "is a directory"),
+    Row("ingest a missing file", ("ingest", "{tmp}/nope.txt"), 1, "no such file"),
+    Row("ingest an empty file", ("ingest", "{tmp}/empty.txt"), 1, "empty or only whitespace",
+        put("empty.txt", " \n\n", outside=True)),
+    Row("ingest cp1252 bytes", ("ingest", "{tmp}/cp.txt"), 1, "not valid UTF-8 at byte 3",
+        put("cp.txt", b"caf\xe9 au lait.\n", outside=True)),
+    Row("ingest --id with a slash", ("ingest", "{tmp}/new.txt", "--id", "a/b"), 1, "--id 'a/b' is invalid",
+        put("new.txt", NEW_DOC, outside=True)),
+    Row("ingest --id ../escape", ("ingest", "{tmp}/new.txt", "--id", "../escape"), 1, "is invalid",
+        put("new.txt", NEW_DOC, outside=True)),
+    Row("ingest --split bogus", ("ingest", "{tmp}/new.txt", "--split", "dev"), 1, "unknown split 'dev'",
+        put("new.txt", NEW_DOC, outside=True)),
+    Row("ingest --language EN", ("ingest", "{tmp}/new.txt", "--language", "EN"), 1, "--language 'EN' is invalid",
+        put("new.txt", NEW_DOC, outside=True)),
+    Row("ingest --date 2023-02-29", ("ingest", "{tmp}/new.txt", "--date", "2023-02-29"), 1, "not a real date",
+        put("new.txt", NEW_DOC, outside=True)),
+    Row("ingest a new text under a seed's name", ("ingest", "{tmp}/base1.txt", "--id", "other"), 1,
+        "a different file with this name", put("base1.txt", NEW_DOC, outside=True)),
+    Row("ingest when seeds/ links outside", ("ingest", "{tmp}/new.txt"), 1, "outside the repository",
+        both(put("new.txt", NEW_DOC, outside=True), lambda r, t: (t / "elsewhere").mkdir(),
+             lambda r, t: (shutil.move(r / "seeds", t / "elsewhere" / "seeds"),
+                           (r / "seeds").symlink_to(t / "elsewhere" / "seeds")))),
+    Row("ingest while another command writes", ("ingest", "{tmp}/new.txt"), 1, "is writing to this repository",
+        both(put("new.txt", NEW_DOC, outside=True),
+             lambda r, t: put(".claimcorpus-txn/command.json", json.dumps({"command": "build", "pid": os.getppid()}))(r, t))),
+    Row("layer init an existing layer", ("layer", "init", "gold"), 1, "layer 'gold' exists"),
+    Row("layer init --annotator ' '", ("layer", "init", "x", "--annotator", " "), 1, "annotator ' '"),
+    Row("layer init --root not a repository", ("layer", "init", "x", "--root", "{tmp}"), 1,
+        "not a claimcorpus repository"),
+    Row("ls export --out ../outside.json", ("ls", "export", "--out", "../outside.json"), 1, "outside the repository"),
+    Row("ls export --out .claimcorpus", ("ls", "export", "--out", ".claimcorpus"), 1, "holds the corpus data"),
+    Row("ls export --out .git/config", ("ls", "export", "--out", ".git/config"), 1, ".git/ holds the corpus data"),
+    Row("ls export --out corpus/x.json", ("ls", "export", "--out", "corpus/x.json"), 1, "corpus/ holds the corpus data"),
+    Row("ls export --out schema/x.json", ("ls", "export", "--out", "schema/x.json"), 1, "schema/ holds the corpus data"),
+    Row("ls export over an existing file", ("ls", "export", "--out", "tasks.json"), 1, "exists. Fix: pass --force",
+        put("tasks.json", "mine\n")),
+    Row("ls export --out below a file", ("ls", "export", "--out", "tasks.json/x"), 1, "tasks.json is a file",
+        put("tasks.json", "mine\n")),
+    Row("ls import a missing file", ("ls", "import", "{tmp}/nope.json", "--annotator", "x"), 1, "no such file"),
+    Row("ls import JSON null", ("ls", "import", "{tmp}/export.json", "--annotator", "x"), 1,
+        "not a Label Studio JSON export", export(raw=b"null")),
+    Row("ls import NaN offsets", ("ls", "import", "{tmp}/export.json", "--annotator", "x"), 1, "not JSON",
+        export(raw=b'[{"data": {"doc_id": "base1"}, "annotations": [{"result": [{"value": {"start": NaN}}]}]}]')),
+    Row("ls import a huge offset", ("ls", "import", "{tmp}/export.json", "--annotator", "x"), 1,
+        "is not of type 'integer'", export(lambda ts: first_region(ts)["value"].update(start=10**30))),
+    Row("ls import a boolean offset", ("ls", "import", "{tmp}/export.json", "--annotator", "x"), 1,
+        "is not of type 'integer'", export(lambda ts: first_region(ts)["value"].update(end=True))),
+    Row("ls import sentence_id ../x", ("ls", "import", "{tmp}/export.json", "--annotator", "x"), 1, "does not match",
+        export(lambda ts: ts[0]["data"].update(sentence_id="../x-s0000"))),
+    Row("ls import --annotator 'x\\n'", ("ls", "import", "{tmp}/export.json", "--annotator", "x\n"), 1,
+        "is not a layer id", export()),
+    Row("ls import a second time without --overwrite", ("ls", "import", "{tmp}/export.json", "--annotator", "gold"), 1,
+        "layer 'gold' already has annotations", export()),
+    Row("validate a record nested 1,000 deep (parses)", ("validate", "--no-gx"), 1, "E201",
+        put(f"annotations/gold/{D}.jsonl", '{"id": "base1-s0000", "entities": ' + nested(1000) + "}\n")),
+    Row("ls import a value nested 1,000 deep (parses)", ("ls", "import", "{tmp}/export.json", "--annotator", "x"), 1,
+        "nested more than 64 levels", export(raw=b'[{"data": {"doc_id": "base1"}, "meta": ' + nested(1000).encode() + b"}]")),
+    Row("validate a boolean index", ("validate", "--no-gx"), 1, "E201", edit_gold(0, lambda r: r.update(index=False))),
+    Row("validate a huge offset", ("validate", "--no-gx"), 1, "E201",
+        edit_gold(0, lambda r: r["entities"][0].update(end=10**30))),
+    Row("validate layer.json as a list", ("validate", "--no-gx"), 1, "E103", put("annotations/gold/layer.json", "[]")),
+    Row("validate a layer date 2026-02-30", ("validate", "--no-gx"), 1, "E203",
+        put("annotations/gold/layer.json", json.dumps({"annotator": "x", "date": "2026-02-30", "description": "",
+                                                        "guidelines_version": None, "kind": "gold", "layer": "gold"}))),
+    Row("init an existing repository", ("init", "."), 1, "is already a claimcorpus repository"),
+    Row("init onto a file", ("init", "{tmp}/f"), 1, "is a file", put("f", "x", outside=True)),
+    Row("init next to a file it would write", ("init", "{tmp}/new"), 1, ".gitignore: exists; init never replaces a file",
+        put("new/.gitignore", "mine\n", outside=True)),
+    Row("an unknown option", ("ingest", "x.txt", "--bogus"), 1, "No such option: --bogus"),
+    Row("an unknown command", ("frobnicate",), 1, "No such command"),
+]
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch):
+    """(repository root, a folder outside it); the environment is restored after the test."""
+    for key in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "HF_TOKEN", "HF_ENDPOINT"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setattr(os, "environ", os.environ.copy())
+    root = tmp_path / "repo"
+    shutil.copytree(BASE, root)
+    (tmp_path / "out").mkdir()
+    return root, tmp_path / "out"
+
+
+def _fill(arg, root: Path, tmp: Path) -> str:
+    return str(arg).replace("{tmp}", str(tmp)).replace("{root}", str(root))
+
+
+@pytest.mark.parametrize("row", [pytest.param(r, id=r.id, marks=r.marks) for r in ROWS])
+def test_hostile(row: Row, world) -> None:
+    root, tmp = world
+    if row.setup:
+        row.setup(root, tmp)
+    cwd = Path(_fill(row.cwd, root, tmp)) if row.cwd != "." else root
+    before, outside = tree(root), tree(tmp)
+    code, out, err = cc(*(_fill(a, root, tmp) for a in row.argv), cwd=cwd)
+    assert "Traceback" not in out + err
+    assert code == row.exit, out + err
+    if row.exit:
+        assert err.startswith("error: ") and err.count("\n") == 1, err  # exactly one line
+        assert "Fix: " in err and row.expect in out + err, out + err
+    else:
+        assert row.expect in out + err and "error:" not in err, out + err
+    after = tree(root)
+    if row.state == SAME:
+        assert after == before
+    else:
+        row.state(before, after, root)
+    assert not (root / ".claimcorpus-txn").exists() or ".claimcorpus-txn/command.json" in before  # no new leftover
+    assert tree(tmp) == outside  # nothing written outside the repository
+
+
+def test_rows_cover_every_reproduction_and_as_many_again() -> None:
+    issue = [r for r in ROWS if r.id.startswith("#")]
+    assert {r.id.split()[0] for r in issue} >= {f"#{n}" for n in (1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12)}
+    assert len(ROWS) - len(issue) >= len(issue)
