@@ -15,6 +15,7 @@ import bisect
 import ctypes
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 
@@ -139,13 +140,11 @@ Each Every No Not Only
 
 _OPEN = "\"'“‘(["
 _CLOSE = "\"'”’)]»"
-_WORD_END = re.compile(r"(?<![\w.@/'’&-])([A-Za-z]{2,})\.(?=[" + re.escape(_CLOSE) + r"]*[^\S\n]+["
-                       + re.escape(_OPEN) + r"]*[A-Z])")
+# A period, with any closing quotes or brackets, before a capital: where the adding rules look.
+_PERIOD_CAPITAL = re.compile(r"\.[" + re.escape(_CLOSE) + r"]*(?=[^\S\n]+[" + re.escape(_OPEN) + r"]*[A-Z])")
 # AP style sets a state (or D.C.) after a city off with commas mid-sentence ("in Austin, Tex., on Monday"),
 # so "City, Tex." or "Washington, D.C." followed by a capital ends a sentence.
-_PLACE_END = re.compile(r"[A-Z][a-z]+,[^\S\n]+(D\.C\.|[A-Z][a-z]{1,4}\.)(?=[^\S\n]+[" + re.escape(_OPEN) + r"]*[A-Z])")
-# A web address or e-mail followed by ". Capital": the last period ends the sentence, not the address.
-_WEB_END = re.compile(r"(?<!\S)(?=\S*(?:://|@|www\.))\S*[\w/]\.(?=[^\S\n]+[" + re.escape(_OPEN) + r"]*[A-Z])")
+_CITY = re.compile(r"[A-Z][a-z]+,$")
 _MARKER = re.compile(r"\s*(?:(?P<bullet>[•⁃])\s*)?(?:(?P<label>\d{1,3}|[a-z])(?P<punct>\.\)|\.|\)))?(?=\s)")
 _MARKER_ONLY = re.compile(r"[•⁃]?\s*(?:\d{1,3}|[A-Za-z])(?:\.\)|\.|\))")
 _LOWER_NEXT = re.compile(r"[" + re.escape(_OPEN) + r"]*[a-z]")
@@ -181,13 +180,28 @@ def _list_ends(line: str) -> tuple[set[int], set[int]] | None:
     return {len(line[:p].rstrip()) for p in nexts}, marker_ends
 
 
+def _added_ends(text: str) -> Iterator[int]:
+    """Ends the adding rules put after a period (and its closing quotes) that precedes a capital."""
+    for m in _PERIOD_CAPITAL.finditer(text):
+        p = m.start()
+        window = text[max(0, p - 200):p].rsplit(None, 2)
+        token = window[-1] if window and not text[p - 1].isspace() else ""
+        if "://" in token or "@" in token or token.startswith("www."):
+            if token[-1].isalnum() or token[-1] == "/":
+                yield m.end()  # web-end
+            continue
+        word = token.lstrip(_OPEN)
+        if len(word) >= 2 and word.isascii() and word.isalpha() and word.lower() not in ABBREVIATIONS:
+            yield m.end()  # word-end
+        elif (word == "D.C" or word.lower() in STATES and word.istitle()) and len(window) > 1 \
+                and _CITY.search(window[-2]):
+            yield m.end()  # place-end
+
+
 def _candidates(text: str) -> list[int]:
     """Where blingfire and the adding rules end sentences in the whole text (one C call, one regex pass)."""
     ends = _blingfire().ends_of(text)
-    ends.update(m.end() for m in _WORD_END.finditer(text) if m.group(1).lower() not in ABBREVIATIONS)  # word-end
-    ends.update(m.end() for m in _PLACE_END.finditer(text)
-                if m.group(1) == "D.C." or m.group(1)[:-1].lower() in STATES)  # place-end
-    ends.update(m.end() for m in _WEB_END.finditer(text))  # web-end
+    ends.update(_added_ends(text))
     return sorted(ends)
 
 
