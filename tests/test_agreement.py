@@ -112,8 +112,8 @@ def repo(tmp_path_factory) -> Repo:
     return r
 
 
-@pytest.fixture(scope="module")
-def report(repo: Repo) -> dict:
+@pytest.fixture
+def report(repo: Repo) -> dict:  # per test (cheap): mutation testing maps each test to the code it runs
     return agreement(repo, "a", "b")
 
 

@@ -47,12 +47,10 @@ def hand_gold(repo: Repo) -> dict[str, list[dict]]:
     return {"d1": d1, "d2": d2}
 
 
-@pytest.fixture(scope="module")
-def release(tmp_path_factory) -> dict:
+def build_and_load(tmp: Path) -> dict:
     from claimcorpus.build import build
     from claimcorpus.validate import validate
 
-    tmp = tmp_path_factory.mktemp("build")
     repo = make_repo(tmp, {"d1.txt": D1, "d2.txt": D2})
     gold = hand_gold(repo)
     (repo.annotations / "splits.json").write_text(json.dumps({"train": ["d1"], "validation": [], "test": ["d2"]}),
@@ -64,7 +62,7 @@ def release(tmp_path_factory) -> dict:
     return {**{c: load_dataset(str(repo.corpus), c, cache_dir=str(cache)) for c in configs}, "gold": gold}
 
 
-def test_sentences_do_not_start_at_zero_and_each_split_holds_only_its_document(release) -> None:
+def check_sentences_do_not_start_at_zero_and_each_split_holds_only_its_document(release: dict) -> None:
     sents = release["sentences"]
     assert set(sents) == {"train", "test"}  # the empty validation split is not written
     texts = {"train": D1, "test": D2}
@@ -78,7 +76,7 @@ def test_sentences_do_not_start_at_zero_and_each_split_holds_only_its_document(r
             assert {r["doc_id"] for r in release[config][split]} == {want}, (config, split)
 
 
-def test_entity_rows_point_into_the_document(release) -> None:
+def check_entity_rows_point_into_the_document(release: dict) -> None:
     for split, doc in (("train", D1), ("test", D2)):
         rows = release["entities"][split]
         label = rows.features["label"]
@@ -89,7 +87,7 @@ def test_entity_rows_point_into_the_document(release) -> None:
                        [("Harbor Bank", "ORG", 26, 37), ("June", "DATE", 55, 59)])
 
 
-def test_hedge_rows_have_document_scopes(release) -> None:
+def check_hedge_rows_have_document_scopes(release: dict) -> None:
     [h1], [h2] = release["hedges"]["train"], release["hedges"]["test"]
     assert (h1["doc_start"], h1["doc_end"], h1["doc_scope_start"], h1["doc_scope_end"]) == (57, 60, 57, 76)
     assert D1[57:76] == h1["scope_text"] == "may resume in March"
@@ -99,7 +97,7 @@ def test_hedge_rows_have_document_scopes(release) -> None:
     assert release["hedges"]["test"].features["type"].int2str(h2["type"]) == "modal"
 
 
-def test_claim_rows_and_their_sources(release) -> None:
+def check_claim_rows_and_their_sources(release: dict) -> None:
     [c1], [c2] = release["claims"]["train"], release["claims"]["test"]
     feats = release["claims"]["test"].features
     assert (c1["doc_start"], c1["doc_end"], c1["text"]) == (51, 76, "talks may resume in March")
@@ -123,7 +121,7 @@ def decoded(row: dict, feats) -> dict:
     return out
 
 
-def test_sentence_and_layer_rows_are_the_hand_made_gold(release) -> None:
+def check_sentence_and_layer_rows_are_the_hand_made_gold(release: dict) -> None:
     for config in ("sentences", "layers"):
         for split, doc in (("train", "d1"), ("test", "d2")):
             rows = release[config][split]
@@ -131,14 +129,14 @@ def test_sentence_and_layer_rows_are_the_hand_made_gold(release) -> None:
     assert {r["guidelines_version"] for r in release["layers"]["train"]} == {"1.1"}
 
 
-def test_sentence_rows_keep_flags_and_span_labels(release) -> None:
+def check_sentence_rows_keep_flags_and_span_labels(release: dict) -> None:
     rows = release["sentences"]["test"]
     label = rows.features["entities"].feature["label"]
     assert [(r["hedged"], r["checkworthy"]) for r in rows] == [(False, False), (True, True)]
     assert [(e["text"], label.int2str(e["label"])) for e in rows[1]["entities"]] == [("Harbor Bank", "ORG"), ("June", "DATE")]
 
 
-def test_token_rows_decoded_with_hand_written_tag_names(release) -> None:
+def check_token_rows_decoded_with_hand_written_tag_names(release: dict) -> None:
     assert release["tokens"]["test"].features["ner_tags"].feature.names == IOB
     row = release["tokens"]["test"][1]
     assert list(zip(row["tokens"], (IOB[t] for t in row["ner_tags"]))) == [
@@ -149,13 +147,13 @@ def test_token_rows_decoded_with_hand_written_tag_names(release) -> None:
     assert [IOB[t] for t in row["ner_tags"]] == ["B-GPE", "O", "O", "O", "O", "O", "O", "B-DATE", "O"]
 
 
-def test_document_rows(release) -> None:
+def check_document_rows(release: dict) -> None:
     [d1], [d2] = release["documents"]["train"], release["documents"]["test"]
     assert (d1["text"], d1["n_sentences"], d1["n_chars"]) == (D1, 2, len(D1))
     assert (d2["text"], d2["n_sentences"], d2["n_chars"]) == (D2, 2, len(D2))
 
 
-def test_layer_rows(release) -> None:
+def check_layer_rows(release: dict) -> None:
     rows = release["layers"]["test"]
     assert [(r["layer"], r["id"], r["annotator"]) for r in rows] == [("gold", "d2-s0000", "tester"),
                                                                      ("gold", "d2-s0001", "tester")]
@@ -198,7 +196,7 @@ def test_an_entity_edge_inside_a_token_tags_the_whole_token() -> None:
 SCHEMA = json.loads((ROOT / "schema" / "sentence.schema.json").read_text(encoding="utf-8"))["$defs"]
 
 
-def test_columns_have_the_documented_types(release) -> None:
+def check_columns_have_the_documented_types(release: dict) -> None:
     """The published contract (docs/data.md), written out here: int32 offsets, ClassLabels named as in schema/."""
     from datasets import ClassLabel, Features, List, Value
 
@@ -228,3 +226,22 @@ def test_columns_have_the_documented_types(release) -> None:
     for config, columns in want.items():
         for split in ("train", "test"):
             assert release[config][split].features == Features(columns), (config, split)
+
+
+CHECKS = [check_sentences_do_not_start_at_zero_and_each_split_holds_only_its_document,
+          check_entity_rows_point_into_the_document,
+          check_hedge_rows_have_document_scopes,
+          check_claim_rows_and_their_sources,
+          check_sentence_and_layer_rows_are_the_hand_made_gold,
+          check_sentence_rows_keep_flags_and_span_labels,
+          check_token_rows_decoded_with_hand_written_tag_names,
+          check_document_rows,
+          check_layer_rows,
+          check_columns_have_the_documented_types]
+
+
+def test_rows_of_a_release_built_now(tmp_path: Path) -> None:
+    """One build, every check on it: one test, so that mutation testing runs all of them against the build code."""
+    release = build_and_load(tmp_path)
+    for check in CHECKS:
+        check(release)

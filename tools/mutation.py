@@ -1,19 +1,24 @@
 """Mutation testing of the core modules with mutmut: a measuring tool, not a CI gate.
 
-    scripts/mutation [--jobs 1] [--resume] [--out build/mutation]
+    scripts/mutation [--jobs 1] [--sample N --seed S] [--resume] [--report] [--out build/mutation]
 
 mutmut mutates only the modules in MODULES (one-token changes: flipped comparisons, off-by-one
 numbers, removed arguments, swapped names, changed strings) and runs, for each mutant, the fast tests
 in FAST_TESTS that cover the mutated function (no live Label Studio server; tests that run a command
-in a subprocess are deselected: a subprocess imports the unmutated code and could not kill anything). The work happens in ``<out>/work`` (a copy of src/, tests/ and the data the tests read), so
-the checkout is never touched. Results::
+in a subprocess are deselected: a subprocess imports the unmutated code and could not kill anything).
+The work happens in ``<out>/work`` (a copy of src/, tests/ and the data the tests read), so the
+checkout is never touched. Results::
 
-    <out>/score.json    {"score": 0.93, "killed": ..., "survived": ..., "no_tests": ..., "timeout": ...,
-                         "total": ..., "seconds": ..., "tool": "mutmut 3.8.1", "by_module": {...}}
+    <out>/score.json    {"score": 0.93, "score_95ci": [0.88, 0.96] (sampled runs), "killed": ..., "survived": ...,
+                         "no_tests": ..., "timeout": ..., "total": ..., "population": ..., "seconds": ...,
+                         "tool": "mutmut 3.8.1", "by_module": {...}}
     <out>/survivors.md  every mutant that survived (or had no test), with its diff
     <out>/mutmut.log    mutmut's own output
 
-score = (killed + timeout) / (total - skipped): a mutant no test covers counts as a survivor.
+score = (killed + timeout) / (total - skipped) over the mutants tested: a mutant no test covers counts as a
+survivor. The whole population (~3,700 mutants) takes hours on a shared 2-core machine; ``--sample N``
+tests a seeded random sample and reports a 95% Wilson interval. ``--report`` rewrites the report from
+the results so far (e.g. after an interrupted run).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import argparse
 import ast
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -38,6 +44,7 @@ MODULES = [
     "src/claimcorpus/validate.py", "src/claimcorpus/validation/*.py",
     "src/claimcorpus/labelstudio/offsets.py", "src/claimcorpus/labelstudio/importer.py",
     "src/claimcorpus/tables.py", "src/claimcorpus/features.py",
+    "src/claimcorpus/kinds.py", "src/claimcorpus/configs.py",  # the span-kind registry and release configs
     "src/claimcorpus/agreement.py",
 ]
 FAST_TESTS = [
@@ -48,7 +55,8 @@ FAST_TESTS = [
 ]
 SUBPROCESS = re.compile(r"\b(run_cli|CLAIMCORPUS|subprocess)\b")  # such a test runs unmutated code
 DATA = ["schema", "seeds", "annotations", "benchmarks"]  # read by the tests through the checkout root
-KILLED, TIMEOUT, SKIPPED = "killed", "timeout", "skipped"
+KILLED, TIMEOUT, SKIPPED, UNCHECKED = "killed", "timeout", "skipped", "not checked"
+GENERATE_ONLY = "generate-only"  # a mutant name that matches nothing: mutmut generates, collects stats, stops
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
 
 
@@ -64,7 +72,15 @@ def subprocess_tests(root: Path, files: list[str]) -> list[str]:
     return out
 
 
-def mutmut_config(modules: list[str], tests: list[str], deselect: list[str]) -> str:
+# Imported once by mutmut's fork server; claimcorpus itself is imported afresh in each mutant's process, so
+# functools.cache results and tables built at import time (agreement.SPAN_TESTS) come from the mutant.
+PRELOAD = ["pytest", "hypothesis", "numpy", "pandas", "pyarrow", "pyarrow.parquet", "datasets", "spacy",
+           "spacy.lang.en", "spacy.training", "jsonschema", "jsonschema_rs", "referencing", "orjson", "pysbd",
+           "sklearn.metrics", "krippendorff", "typer", "typer.testing", "rich", "yaml", "label_studio_sdk.converter",
+           "label_studio_sdk.label_interface", "great_expectations"]
+
+
+def mutmut_config(modules: list[str], tests: list[str], deselect: list[str], preload: Path) -> str:
     """The [tool.mutmut] table of the work folder's pyproject.toml."""
     def toml_list(xs: list[str]) -> str:
         return "[" + ", ".join(json.dumps(x) for x in xs) + "]"
@@ -79,6 +95,9 @@ def mutmut_config(modules: list[str], tests: list[str], deselect: list[str]) -> 
         f"pytest_add_cli_args = {toml_list(pytest_args)}",
         f"pytest_add_cli_args_test_selection = {toml_list(tests)}",
         "use_git_change_detection = false",
+        'process_isolation = "forkserver"',
+        'forkserver_warmup = "import"',
+        f"preload_modules_file = {json.dumps(str(preload))}",
         # mutmut's estimate counts test calls, not module fixtures (a release built once per module):
         # the CPU limit is (estimate + 30 s) * 2 * 2, so only a real hang is a timeout
         "timeout_constant = 30.0",
@@ -98,7 +117,8 @@ def prepare(work: Path) -> None:
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     tables = re.split(r"(?m)^(?=\[)", pyproject)
     kept = [t for t in tables if t.startswith("[tool.pytest")]
-    config = mutmut_config(MODULES, FAST_TESTS, subprocess_tests(ROOT, FAST_TESTS))
+    (work / "preload.txt").write_text("\n".join(PRELOAD) + "\n", encoding="utf-8")
+    config = mutmut_config(MODULES, FAST_TESTS, subprocess_tests(ROOT, FAST_TESTS), work / "preload.txt")
     (work / "pyproject.toml").write_text("".join(kept) + "\n" + config, encoding="utf-8")
 
 
@@ -109,15 +129,35 @@ def mutmut(work: Path, *args: str, log=None) -> subprocess.CompletedProcess:
                           stdout=log or subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
 
 
-def statuses(work: Path) -> dict[str, str]:
-    """Mutant name -> mutmut status, from ``mutmut results --all true``."""
-    out = mutmut(work, "results", "--all", "true").stdout
-    found = {}
-    for line in out.splitlines():
-        name, sep, status = line.strip().rpartition(": ")
-        if sep and name:
-            found[name] = status
-    return found
+# One process reads every result and diff through mutmut's own modules (``mutmut results`` and
+# ``mutmut show`` would start one process per survivor).
+READ_RESULTS = """
+import json, sys
+from mutmut.configuration import config
+from mutmut.mutation.data import SourceFileMutationData
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+from mutmut.stats import status_by_exit_code
+from mutmut.utils.file_utils import walk_mutatable_files
+
+config()
+out = {}
+for path in walk_mutatable_files():
+    data = SourceFileMutationData(path=path)
+    data.load()
+    for name, code in data.exit_code_by_key.items():
+        status = status_by_exit_code[code]
+        diff = "" if status in ("killed", "skipped", "not checked") else get_diff_for_mutant(name, path=path)
+        out[name] = {"status": status, "diff": diff}
+json.dump(out, sys.stdout)
+"""
+
+
+def results(work: Path) -> dict[str, dict]:
+    """Mutant name -> {"status": mutmut's status, "diff": the change (empty for killed mutants)}."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    run = subprocess.run([sys.executable, "-c", READ_RESULTS], cwd=work, env=env, capture_output=True, text=True,
+                         encoding="utf-8", check=False)
+    return json.loads(run.stdout) if run.returncode == 0 and run.stdout else {}
 
 
 def module_of(mutant: str) -> str:
@@ -126,28 +166,39 @@ def module_of(mutant: str) -> str:
     return match.group(1) if match else mutant
 
 
-def summary(found: dict[str, str], seconds: float, tool: str) -> dict:
-    counts = Counter(found.values())
-    total = len(found) - counts[SKIPPED]
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of k successes in n trials (for a sampled score)."""
+    if not n:
+        return (0.0, 1.0)
+    p, d = k / n, 1 + z * z / n
+    mid, half = (p + z * z / (2 * n)) / d, z * ((p * (1 - p) + z * z / (4 * n)) / n) ** 0.5 / d
+    return (round(mid - half, 4), round(mid + half, 4))
+
+
+def summary(found: dict[str, str], seconds: float, tool: str, population: int) -> dict:
+    """The score over the mutants that were tested (all of them, or a seeded sample)."""
+    tested = {n: s for n, s in found.items() if s != UNCHECKED}
+    counts = Counter(tested.values())
+    total = len(tested) - counts[SKIPPED]
     caught = counts[KILLED] + counts[TIMEOUT]
     by_module: dict[str, Counter] = {}
-    for name, status in found.items():
+    for name, status in tested.items():
         by_module.setdefault(module_of(name), Counter())[status] += 1
-    return {"tool": tool, "seconds": round(seconds, 1), "total": total, "killed": counts[KILLED],
-            "timeout": counts[TIMEOUT], "survived": counts["survived"], "no_tests": counts["no tests"],
+    return {"tool": tool, "seconds": round(seconds, 1), "population": population, "total": total,
+            "killed": counts[KILLED], "timeout": counts[TIMEOUT], "survived": counts["survived"],
+            "no_tests": counts["no tests"],
             "other": {k: v for k, v in counts.items() if k not in (KILLED, TIMEOUT, "survived", "no tests")},
             "score": round(caught / total, 4) if total else None,
+            "score_95ci": wilson(caught, total) if total < population else None,
             "by_module": {m: dict(c) for m, c in sorted(by_module.items())},
             "modules": MODULES, "tests": FAST_TESTS, "deselected": subprocess_tests(ROOT, FAST_TESTS)}
 
 
-def survivors_md(work: Path, found: dict[str, str]) -> str:
+def survivors_md(found: dict[str, dict]) -> str:
     lines = ["# Surviving mutants", "", "Generated by scripts/mutation (tools/mutation.py); do not edit.", ""]
-    for name, status in sorted(found.items()):
-        if status in (KILLED, TIMEOUT, SKIPPED):
-            continue
-        diff = mutmut(work, "show", name).stdout.strip()
-        lines += [f"## {name} ({status})", "", "```diff", diff, "```", ""]
+    for name, res in sorted(found.items()):
+        if res["status"] not in (KILLED, TIMEOUT, SKIPPED):
+            lines += [f"## {name} ({res['status']})", "", "```diff", res["diff"].strip(), "```", ""]
     return "\n".join(lines)
 
 
@@ -155,33 +206,55 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "mutation")
     ap.add_argument("--jobs", type=int, default=1, help="mutants tested at once (default 1: a shared machine)")
+    ap.add_argument("--sample", type=int, default=0,
+                    help="test only N mutants drawn at random (seeded; with --resume: a new draw); 0: all")
+    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--resume", action="store_true",
                     help="keep <out>/work and its results; copy tests/ again and re-test the mutants not killed")
+    ap.add_argument("--report", action="store_true", help="only write the report from the results so far")
     ap.add_argument("mutants", nargs="*", help="with --resume: re-test only these mutant names")
     args = ap.parse_args(argv)
     work = args.out / "work"
     names = list(args.mutants)
+    args.out.mkdir(parents=True, exist_ok=True)
+    tool = "mutmut " + mutmut(args.out, "--version").stdout.strip().split()[-1]
+    start = time.monotonic()
+    log = open(args.out / "mutmut.log", "a" if args.report else "w", encoding="utf-8")  # noqa: SIM115
+    sample_file = work / "sample.json"
     if args.resume:  # the tests may have grown: copy them again, re-test what was not killed
         shutil.copytree(ROOT / "tests", work / "tests", dirs_exist_ok=True, ignore=IGNORE)
-        names = names or [n for n, s in statuses(work).items() if s not in (KILLED, TIMEOUT, SKIPPED)]
-    else:
+        (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)  # map tests to code again
+        names = names or [n for n, r in results(work).items() if r["status"] not in (KILLED, TIMEOUT, SKIPPED, UNCHECKED)]
+    elif not args.report:
         prepare(work)
-    tool = "mutmut " + mutmut(work, "--version").stdout.strip().split()[-1]
-    start = time.monotonic()
-    with open(args.out / "mutmut.log", "w", encoding="utf-8") as log:
-        run = mutmut(work, "run", "--max-children", str(args.jobs), *names, log=log)
+        if args.sample:
+            mutmut(work, "run", GENERATE_ONLY, log=log)
+    if args.sample and not args.mutants and not args.report:
+        population = sorted(results(work))
+        names = random.Random(args.seed).sample(population, min(args.sample, len(population)))
+        sample_file.write_text(json.dumps(sorted(names)) + "\n", encoding="utf-8")
+    ok = True
+    if not args.report:
+        ok = mutmut(work, "run", "--max-children", str(args.jobs), *names, log=log).returncode == 0
+    log.close()
     seconds = time.monotonic() - start
-    found = statuses(work)
-    if run.returncode != 0 or not found:
-        print(f"error: {args.out / 'mutmut.log'}: mutmut run failed (exit {run.returncode}). "
+    found = results(work)
+    if sample_file.is_file():  # the score is over the sample only
+        sample = set(json.loads(sample_file.read_text(encoding="utf-8")))
+        population, found = len(found), {n: r for n, r in found.items() if n in sample}
+    else:
+        population = len(found)
+    if not ok or not found:
+        print(f"error: {args.out / 'mutmut.log'}: mutmut run failed. "
               "Fix: read the log's end; the clean test run must pass first", file=sys.stderr)
         return 1
-    report = summary(found, seconds, tool)
+    report = summary({n: r["status"] for n, r in found.items()}, seconds, tool, population)
     (args.out / "score.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    (args.out / "survivors.md").write_text(survivors_md(work, found), encoding="utf-8")
-    print(f"{tool}: score {report['score']:.1%} ({report['killed'] + report['timeout']} of {report['total']} "
-          f"mutants caught, {report['survived']} survived, {report['no_tests']} without a test) "
-          f"in {seconds:.0f} s -> {args.out / 'score.json'}, {args.out / 'survivors.md'}")
+    (args.out / "survivors.md").write_text(survivors_md(found), encoding="utf-8")
+    ci = f", 95% CI {report['score_95ci'][0]:.1%}-{report['score_95ci'][1]:.1%}" if report["score_95ci"] else ""
+    print(f"{tool}: score {report['score']:.1%}{ci} ({report['killed'] + report['timeout']} of {report['total']} "
+          f"mutants caught, {report['survived']} survived, {report['no_tests']} without a test; "
+          f"{population} mutants in all) in {seconds:.0f} s -> {args.out / 'score.json'}, {args.out / 'survivors.md'}")
     return 0
 
 
