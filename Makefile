@@ -37,14 +37,15 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-color-emoji \
 	    >/dev/null; }
 
-corpus: install
+corpus: install browser
 	$(BIN)/claimcorpus pipeline
 
-check: install
+check: install browser
 	$(BIN)/claimcorpus generate --check
 	$(BIN)/claimcorpus validate
 	$(BIN)/claimcorpus resegment --check
 	$(BIN)/claimcorpus build --check
+	$(BIN)/mlcroissant validate --jsonld corpus/croissant.json
 
 test: install ls-install browser check
 	CLAIMCORPUS_LS_PYTHON=$(abspath $(LS_VENV))/bin/python $(BIN)/python -m pytest

@@ -193,11 +193,13 @@ def test_publish_dry_run_lists_files_and_needs_no_network():
                          capture_output=True, text=True, env=env, timeout=120)
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
-    sizes = {line.split()[1]: int(line.split()[0]) for line in lines[:-1]}
+    sizes = {line.split()[2]: int(line.split()[1]) for line in lines[:-1]}
+    assert all(line.startswith("upload ") for line in lines[:-1])
     assert sizes == {p.relative_to(CORPUS).as_posix(): p.stat().st_size for p in CORPUS.rglob("*") if p.is_file()}
     from claimcorpus import __version__
 
-    assert lines[-1].endswith(f"to datasets/org/claimcorpus and tag v{__version__}")
+    assert lines[-1].endswith(f"and tag v{__version__}") and "to datasets/org/claimcorpus" in lines[-1]
+    assert "remote not listed: OfflineModeIsEnabled" in lines[-1]
 
 
 def test_publish_without_token_is_one_clear_line():

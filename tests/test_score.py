@@ -8,7 +8,7 @@ import shutil
 
 import numpy as np
 import pytest
-from conftest import ROOT, copy_checkout, run_cli
+from conftest import ROOT, run_cli
 from test_agreement import DOC, LAYER_A, LAYER_B, SENTS, make_layer
 
 from claimcorpus.agreement import agreement
@@ -82,6 +82,20 @@ def test_checkworthiness_by_hand(report):
     # ranking by score: s1 (T) 0.9, s2 (F) 0.5, s0 (T) 0.2 -> precision at the hits 1/1 and 2/3 -> AP 5/6
     assert report["system"]["ranked"] is True
     assert report["system"]["figures"]["checkworthy.average_precision"]["value"] == pytest.approx(5 / 6)
+    assert report["system"]["figures"]["checkworthy.map"]["value"] == pytest.approx(5 / 6)  # one document
+
+
+def test_map_by_hand():
+    from claimcorpus.score import mean_average_precision
+
+    # doc a ranks (T 0.9, F 0.1) -> AP 1; doc b ranks (F 0.8, T 0.7) -> precision at its hit 1/2 -> AP 0.5
+    docs, truth, scores = ["a", "a", "b", "b"], [True, False, False, True], [0.9, 0.1, 0.8, 0.7]
+    assert mean_average_precision(docs, truth, scores) == pytest.approx(0.75)
+    # pooled instead: T .9, F .8, T .7, F .1 -> (1/1 + 2/3) / 2
+    from claimcorpus.score import average_precision
+
+    assert average_precision(truth, scores) == pytest.approx(5 / 6)
+    assert mean_average_precision(["a"], [False], [0.3]) is None
 
 
 def test_bootstrap_interval_recomputed_independently(report):
@@ -110,7 +124,7 @@ def test_gold_against_gold_is_one_everywhere(repo):
     rep = score(repo, repo.layer_dir("gold"), "gold", resamples=20)
     for key, f in rep["system"]["figures"].items():
         value = f.get("f1", f.get("value"))
-        if key.endswith("average_precision"):
+        if key in ("checkworthy.average_precision", "checkworthy.map"):
             assert value is None  # gold carries no scores
         elif f.get("gold", 1):
             assert value == 1.0, key

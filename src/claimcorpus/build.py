@@ -85,26 +85,16 @@ def release_rows(repo: Repo, names=None) -> dict[str, list[dict]]:
 
 def build_into(repo: Repo, out: Path, gate: Callable[[dict], list] | None = None, progress=None) -> dict:
     """Write a complete release into ``out`` (an empty folder). Returns release metadata."""
-    from claimcorpus import card
+    from claimcorpus import card, croissant, picture
 
     data = collect(repo)
-    counts: dict[str, dict[str, int]] = {}
-    nbytes: dict[str, dict[str, int]] = {}
     per_split = {s: config_rows(data, ids) for s, ids in data["splits"].items() if ids}
     if gate is not None:
         merged = {c: [r for rows in per_split.values() for r in rows[c]] for c in gate_tables()}
         findings = gate(merged)
         if findings:
             raise GateFailed(findings)
-    for split, rows in per_split.items():
-        for cfg in configs():
-            config = cfg.name
-            n, size = _write_parquet(out / "data" / config / f"{split}-00000-of-00001.parquet", rows[config],
-                                     cfg.features())
-            counts.setdefault(config, {})[split] = n
-            nbytes.setdefault(config, {})[split] = size
-            if progress:
-                progress(f"{config}/{split}")
+    counts, nbytes = write_configs(out, per_split, [c.name for c in configs()], progress)
     write_text(out / SPLITS_FILE, json.dumps(data["splits"], indent=2) + "\n")
     release = {
         "version": current_version(repo),
@@ -116,9 +106,30 @@ def build_into(repo: Repo, out: Path, gate: Callable[[dict], list] | None = None
         "schema_sha256": {p.name: sha256(p.read_bytes()) for p in sorted(repo.schema_dir.glob("*.schema.json"))},
     }
     write_text(out / "release.json", json.dumps(release, indent=2, sort_keys=True) + "\n")
-    write_text(out / "README.md", card.render(repo, data, release))
+    picture.write([r for d in sorted(data["gold"]) for r in data["gold"][d]], out)
+    card_text = card.render(repo, data, release)
+    write_text(out / "README.md", card_text)
+    write_text(out / "croissant.json", croissant.render(release, card_text))
+    write_text(out / "CITATION.cff", card.citation_cff(release["version"]))
     write_checksums(out)
     return release
+
+
+def write_configs(out: Path, per_split: dict[str, dict[str, list[dict]]], names: list[str], progress=None) -> tuple[dict, dict]:
+    """Write data/<config>/<split>-00000-of-00001.parquet for the configs ``names``; return (rows, Arrow bytes)
+    per config and split."""
+    feats = {c.name: c.features for c in configs()}
+    counts: dict[str, dict[str, int]] = {}
+    nbytes: dict[str, dict[str, int]] = {}
+    for split, rows in per_split.items():
+        for config in names:
+            n, size = _write_parquet(out / "data" / config / f"{split}-00000-of-00001.parquet", rows[config],
+                                     feats[config]())
+            counts.setdefault(config, {})[split] = n
+            nbytes.setdefault(config, {})[split] = size
+            if progress:
+                progress(f"{config}/{split}")
+    return counts, nbytes
 
 
 def write_checksums(out: Path) -> None:

@@ -292,6 +292,68 @@ def score(
     sys.stdout.write(text)
 
 
+@app.command("diff")
+def diff_cmd(
+    rev_a: Annotated[str, typer.Argument(help="The older version: a release tag (v0.1.0) or any git revision.")],
+    rev_b: Annotated[str, typer.Argument(help="The newer version, or 'worktree' for the files as they are now.")] = "worktree",
+    out: Annotated[Optional[Path], typer.Option("--out", help="Also write the Markdown to this file (inside the repository).")] = None,
+    root: RootOpt = None,
+) -> None:
+    """Spans added, removed, relabelled and changed per layer and document between two versions (Markdown)."""
+    from claimcorpus.diff import diff, diff_markdown
+    from claimcorpus.txn import export_target, write_export
+
+    repo = _repo(root)
+    if out:
+        export_target(repo.root, out, replace=False)  # refused before the work, not after
+    text = diff_markdown(diff(repo, rev_a, rev_b))
+    if out:
+        write_export(repo.root, out, text, replace=False, command="diff")
+    sys.stdout.write(text)
+
+
+@app.command()
+def preannotate(
+    model: Annotated[str, typer.Option("--model", help="A spaCy pipeline name or path, or baseline:hedge-lexicon|gazetteer|majority|all.")],
+    layer: Annotated[Optional[str], typer.Option("--layer", help="Layer to write (default: pred-<model name>).")] = None,
+    against: Annotated[str, typer.Option("--against", help="Reference layer: its documents are annotated, and P/R is printed against it.")] = "gold",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing layer of that name.")] = False,
+    root: RootOpt = None,
+) -> None:
+    """Write a prediction layer from a model (push it to Label Studio with `ls push --prediction`), and print its P/R against gold."""
+    import re as _re
+
+    from claimcorpus.baselines import preannotate as run
+    from claimcorpus.score import score as compute
+
+    repo = _repo(root)
+    name = layer or "pred-" + _re.sub(r"[^a-z0-9_-]+", "-", (Path(model).name if "/" in model else model).lower()).strip("-")
+    written, desc = run(repo, model, name, against, overwrite)
+    typer.echo(f"wrote layer {name} ({len(written)} documents): {desc}")
+    report = compute(repo, repo.layer_dir(name), against, resamples=200)
+    figs = report["system"]["figures"]
+    for key in ("entities.exact", "hedge_cues.exact", "hedge_cue_scope.exact", "claims.exact", "checkworthy"):
+        f = figs[key]
+        if f["predicted"] or f["gold"]:
+            typer.echo(f"{f['title']}: P {_pct(f['precision'])} R {_pct(f['recall'])} F1 {_pct(f['f1'])} "
+                       f"(gold {f['gold']}, predicted {f['predicted']})")
+
+
+@app.command("baselines")
+def baselines_cmd(root: RootOpt = None) -> None:
+    """Print the card's baselines table (the build puts the same table in corpus/README.md)."""
+    from claimcorpus.baselines import table
+    from claimcorpus.build import collect
+
+    repo = _repo(root)
+    data = collect(repo)
+    sys.stdout.write(table(repo, data["gold"], data["splits"]))
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
 @app.command()
 def adjudicate(
     layer_a: str,
@@ -374,7 +436,14 @@ def build(
                 for path in differ:
                     typer.echo(f"differs: corpus/{path}")
                 fail(f"corpus/ is not a fresh build ({len(differ)} files differ). Fix: run `claimcorpus build` and commit")
-            typer.echo("corpus/ equals a fresh build")
+            from claimcorpus.hubcheck import findings as hub_findings
+
+            problems = hub_findings(repo.corpus)
+            for problem in problems:
+                typer.echo(f"hub: corpus/{problem}")
+            if problems:
+                fail(f"corpus/: {len(problems)} Hub-readiness problems. Fix: correct card.py / the build as each line says, rebuild")
+            typer.echo("corpus/ equals a fresh build and is Hub-ready (card metadata, data files, parquet sizes)")
             return
         with Progress(transient=True) as bar:
             task = bar.add_task("building", total=None)
@@ -440,23 +509,49 @@ def release_cmd(version: str, root: RootOpt = None) -> None:
 @app.command()
 def publish(
     repo_id: Annotated[str, typer.Option("--repo-id", help="Hub dataset repository, e.g. org/claimcorpus.")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the files, sizes and tag; touch no network.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the uploads, the remote deletions and the tag; change nothing.")] = False,
+    standoff: Annotated[bool, typer.Option("--standoff", help="Publish the licence-safe standoff release (annotations, no texts).")] = False,
+    remote_listing: Annotated[Optional[Path], typer.Option("--remote-listing", help="With --dry-run: a file of the remote repo's paths, one per line, instead of asking the Hub.")] = None,
     root: RootOpt = None,
 ) -> None:
-    """Upload corpus/ to the Hugging Face Hub and tag the revision vX.Y.Z (token from HF_TOKEN)."""
+    """Upload corpus/ (or the standoff release) to the Hugging Face Hub, delete stale remote files, tag vX.Y.Z."""
     from claimcorpus import release
+    from claimcorpus.textio import decode_utf8, read_bytes
 
     repo = _repo(root)
-    plan = release.publish_plan(repo)
+    if remote_listing:
+        remote, why = [line.strip() for line in decode_utf8(read_bytes(remote_listing), str(remote_listing)).splitlines() if line.strip()], None
+    elif dry_run:
+        remote, why = release.remote_files(repo_id)
+    else:
+        remote, why = None, None
+    plan = release.publish_plan(repo, standoff=standoff, remote=remote)
     if dry_run:
         for path, size in plan["files"]:
-            typer.echo(f"{size:>10}  {path}")
+            typer.echo(f"upload {size:>10}  {path}")
+        for path in plan["deletions"] or []:
+            typer.echo(f"delete {'':>10}  {path}")
+        stale = (f"delete {len(plan['deletions'])} stale remote files" if plan["deletions"] is not None else
+                 f"delete every remote file but .gitattributes that it does not upload (remote not listed: {why})")
         typer.echo(f"would upload {len(plan['files'])} files ({sum(s for _, s in plan['files'])} bytes) "
-                   f"to datasets/{repo_id} and tag {plan['tag']}")
+                   f"to datasets/{repo_id}, {stale}, and tag {plan['tag']}")
         return
     url = release.publish(repo, repo_id, plan)
-    typer.echo(f"published {plan['tag']}: {url}; load it with "
+    typer.echo(f"published {plan['tag']}{' (standoff)' if standoff else ''}: {url}; load it with "
                f"load_dataset({repo_id!r}, revision={plan['tag']!r})")
+
+
+@app.command()
+def rehydrate(
+    texts: Annotated[Path, typer.Option("--from", help="Folder with your own copy of each document (file name as in the release, or <doc_id>.txt).")],
+    standoff_dir: Annotated[Path, typer.Option("--standoff", help="The standoff release folder (holds data/standoff/ and full/).")] = Path("."),
+    out: Annotated[Path, typer.Option("--out", help="New folder for the full release.")] = Path("rehydrated"),
+) -> None:
+    """Rebuild the full release from the standoff release and your own texts, after checking each text's sha256."""
+    from claimcorpus.standoff import rehydrate as run
+
+    files = run(standoff_dir, texts, out)
+    typer.echo(f"rehydrated {len(files)} files into {out}; every file matches the release's SHA256SUMS")
 
 
 @app.command()

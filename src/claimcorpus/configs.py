@@ -4,7 +4,7 @@ The build writes them in this order, the dataset card lists them (the default fi
 tests load each back with its features. One flat config per span kind comes from kinds.py.
 
 >>> [c.name for c in configs()]
-['sentences', 'documents', 'entities', 'claims', 'hedges', 'tokens', 'layers']
+['sentences', 'documents', 'entities', 'claims', 'hedges', 'tokens', 'layers', 'standoff', 'standoff_documents']
 >>> default().name
 'sentences'
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from datasets import Features
 
-from claimcorpus import features, tables
+from claimcorpus import features, standoff, tables
 from claimcorpus.kinds import SpanKind, kinds
 
 DOCUMENT_FIELDS = ("doc_id", "path", "sha256_raw", "sha256_text", "n_chars", "language", "title", "source", "date",
@@ -72,6 +72,12 @@ def configs() -> list[Config]:
                "spaCy tokens with IOB2 ner_tags (ClassLabel), like conll2003"),
         Config("layers", features.layer_features, _layers,
                "every raw annotation layer (independent passes and gold), one row per sentence per layer"),
+        Config("standoff", features.standoff_features,
+               lambda data, ids: [standoff.strip_row(r) for r in _layers(data, ids)],
+               "licence-safe: every layer's annotations with text_sha256 and no text; `claimcorpus rehydrate` adds your copy"),
+        Config("standoff_documents", features.standoff_document_features,
+               lambda data, ids: [{k: v for k, v in r.items() if k != "text"} for r in _documents(data, ids)],
+               "licence-safe: the documents config without text (hashes, lengths, metadata)"),
     ]
 
 

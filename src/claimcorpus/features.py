@@ -59,3 +59,23 @@ def span_features(kind: SpanKind) -> Features:
 def token_features() -> Features:
     return Features({"id": STR, "doc_id": STR, "tokens": List(STR), "token_starts": List(I32),
                      "ner_tags": List(ClassLabel(names=list(iob_names())))})
+
+
+def _without_text(feature):
+    if isinstance(feature, dict):
+        return {k: _without_text(v) for k, v in feature.items() if k != "text"}
+    if isinstance(feature, List):
+        return List(_without_text(feature.feature))
+    return feature
+
+
+def standoff_features() -> Features:
+    """A ``layers`` row without any text (top level and inside every span), with the sentence text's sha256."""
+    out = {}
+    for k, v in layer_features().items():
+        out |= {"text_sha256": STR} if k == "text" else {k: _without_text(v)}
+    return Features(out)
+
+
+def standoff_document_features() -> Features:
+    return Features({k: v for k, v in document_features().items() if k != "text"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from datetime import date as Date
 from pathlib import Path
@@ -84,8 +85,21 @@ def commit_and_tag(repo: Repo, version: str) -> None:
     _git(repo, "tag", "-a", f"v{version}", "-m", f"claimcorpus v{version}")
 
 
-def publish_plan(repo: Repo) -> dict:
-    """What `publish` would upload: every file of corpus/ with its size, and the tag."""
+# The Hub repository mirrors the release: any remote file the upload does not contain is deleted
+# (a re-shard would otherwise leave old parquet files that still match the card's globs).
+# upload_folder never deletes .gitattributes.
+DELETE_PATTERNS = ["*"]
+
+
+def publish_plan(repo: Repo, *, standoff: bool = False, remote: list[str] | None = None) -> dict:
+    """What `publish` would do: the folder it uploads, each file with its size, the remote files it
+    deletes (when the remote listing is known: ``remote``), and the tag.
+
+    Deletions are computed as upload_folder computes them: huggingface_hub's own pattern filter
+    over the remote files with DELETE_PATTERNS, minus .gitattributes and the files being uploaded.
+    """
+    from huggingface_hub.utils import filter_repo_objects
+
     corpus = repo.corpus
     if not (corpus / "README.md").is_file():
         raise CorpusError("corpus/", "no release to publish", "run `claimcorpus build` first")
@@ -93,13 +107,39 @@ def publish_plan(repo: Repo) -> dict:
     if version != current_version(repo):
         raise CorpusError("corpus/release.json", f"release is v{version} but the package is v{current_version(repo)}",
                           "rebuild with `claimcorpus build`")
-    files = [(p.relative_to(corpus).as_posix(), p.stat().st_size) for p in sorted(corpus.rglob("*")) if p.is_file()]
-    return {"version": version, "tag": f"v{version}", "files": files}
+    folder = corpus
+    if standoff:
+        from claimcorpus.standoff import stage
+
+        folder = repo.root / "build" / "publish-standoff"
+        if folder.exists():
+            shutil.rmtree(folder)
+        stage(corpus, folder)
+    files = [(p.relative_to(folder).as_posix(), p.stat().st_size) for p in sorted(folder.rglob("*")) if p.is_file()]
+    uploaded = {f for f, _ in files}
+    deletions = None if remote is None else sorted(
+        f for f in filter_repo_objects(remote, allow_patterns=DELETE_PATTERNS) if f != ".gitattributes" and f not in uploaded)
+    return {"version": version, "tag": f"v{version}", "folder": folder, "files": files, "deletions": deletions,
+            "standoff": standoff}
+
+
+def remote_files(repo_id: str) -> tuple[list[str] | None, str | None]:
+    """The files of the Hub dataset repo now, or (None, why not) when it cannot be listed."""
+    from httpx2 import HTTPError
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    try:
+        return HfApi(token=os.environ.get("HF_TOKEN")).list_repo_files(repo_id, repo_type="dataset"), None
+    except RepositoryNotFoundError:
+        return [], None
+    except (HTTPError, OSError) as err:
+        return None, f"{err.__class__.__name__}: {str(err).splitlines()[0] if str(err) else ''}".rstrip(": ")
 
 
 def publish(repo: Repo, repo_id: str, plan: dict) -> str:
-    """Upload corpus/ to the Hub dataset repo and tag the revision; token from HF_TOKEN."""
-    import httpx2  # huggingface_hub 2.x's HTTP client (not httpx)
+    """Upload the plan's folder to the Hub dataset repo, deleting stale files, and tag the revision; token from HF_TOKEN."""
+    from httpx2 import HTTPError  # huggingface_hub 2.x's HTTP client (not httpx)
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError, HFValidationError
     from huggingface_hub.utils import validate_repo_id
@@ -117,12 +157,13 @@ def publish(repo: Repo, repo_id: str, plan: dict) -> str:
     api = HfApi(token=token)
     try:
         api.create_repo(repo_id, repo_type="dataset", exist_ok=True)
-        info = api.upload_folder(repo_id=repo_id, folder_path=repo.corpus, repo_type="dataset",
-                                 commit_message=f"claimcorpus {plan['tag']}")
+        info = api.upload_folder(repo_id=repo_id, folder_path=plan["folder"], repo_type="dataset",
+                                 delete_patterns=DELETE_PATTERNS, commit_message=f"claimcorpus {plan['tag']}"
+                                 + (" (standoff)" if plan["standoff"] else ""))
         api.create_tag(repo_id, tag=plan["tag"], repo_type="dataset", tag_message=f"claimcorpus {plan['tag']}")
     except HfHubHTTPError as err:
         raise CorpusError(repo_id, f"the Hub refused the upload ({str(err).splitlines()[0]})",
                           "check the repo id and that HF_TOKEN can write to it") from None
-    except (OSError, httpx2.HTTPError) as err:  # huggingface_hub 2.x raises httpx2 errors, not OSError
+    except (HTTPError, OSError) as err:  # huggingface_hub 2.x raises httpx2 errors, not OSError
         raise CorpusError(repo_id, f"cannot reach the Hub ({err.__class__.__name__})", "check the network, or use --dry-run") from None
     return str(getattr(info, "commit_url", info))

@@ -24,7 +24,8 @@ micro over sentences; spans matched one-to-one by ``agreement.max_matching``):
 - claims: span exact and overlap (unlabelled), per type; claim-type macro-F1 = the mean of the
   per-type exact-span F1 over the types that occur in gold or predictions;
 - check-worthy sentences: F1 of the positive class; with scores, average precision of the
-  ranking (scikit-learn), the measure CLEF CheckThat! ranked check-worthiness by.
+  ranking (scikit-learn) over all sentences, and MAP: the mean of each document's average
+  precision, as CLEF CheckThat! 2019-2020 ranked check-worthiness (one ranking per debate).
 
 Each figure has a percentile bootstrap 95% interval over sentences (``resamples`` draws, seeded).
 Beside it the human ceiling: every ``annotator`` layer scored the same way against the reference,
@@ -44,7 +45,6 @@ from claimcorpus import schema
 from claimcorpus.agreement import (
     Span, exact, labelled, max_matching, overlap, report_json, spans, token_offsets, tokenizer_info,
 )
-from claimcorpus.errors import CorpusError
 from claimcorpus.layers import read_layer, read_meta
 from claimcorpus.layout import Repo
 from claimcorpus.validate import Finding, load_jsonl, schema_findings, sentence_content
@@ -207,6 +207,17 @@ def average_precision(truth: list[bool], scores: list[float]) -> float | None:
     return float(average_precision_score(np.array(truth, dtype=int), np.array(scores, dtype=float)))
 
 
+def mean_average_precision(docs: list[str], truth: list[bool], scores: list[float]) -> float | None:
+    """Mean over documents (with a check-worthy sentence) of the average precision of each
+    document's ranking: CheckThat! 2019-2020 ranked each debate separately and reported MAP."""
+    groups: dict[str, tuple[list, list]] = {}
+    for d, t, sc in zip(docs, truth, scores):
+        groups.setdefault(d, ([], []))[0].append(t)
+        groups[d][1].append(sc)
+    aps = [average_precision(t, sc) for t, sc in groups.values() if any(t)]
+    return sum(aps) / len(aps) if aps else None
+
+
 # --- figures ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -218,7 +229,7 @@ class Figure:
     task: str
     mode: str
     label: str
-    kind: str = "prf"  # prf | macro | ap
+    kind: str = "prf"  # prf | macro | ap | map
 
 
 def figures() -> list[Figure]:
@@ -247,18 +258,23 @@ def figures() -> list[Figure]:
     out += [Figure(f"claims.exact.{t}", f"Claims {t}, exact", "claims", "exact", t) for t in labels["claim_type"]]
     out += [Figure("checkworthy", "Check-worthy sentences", "checkworthy", "sentence", ANY),
             Figure("checkworthy.average_precision", "Check-worthiness ranking, average precision", "checkworthy",
-                   "sentence", "", "ap")]
+                   "sentence", "", "ap"),
+            Figure("checkworthy.map", "Check-worthiness ranking, MAP over documents", "checkworthy",
+                   "sentence", "", "map")]
     return out
 
 
 LABEL_SETS = {"entities": "entity_label", "hedge_cues": "hedge_type", "claims": "claim_type"}
 
 
-def evaluate(fig: Figure, sums: dict[tuple, np.ndarray], truth: list[bool], scores: list[float] | None) -> dict:
+def evaluate(fig: Figure, sums: dict[tuple, np.ndarray], truth: list[bool], scores: list[float] | None,
+             docs: list[str]) -> dict:
     if fig.kind == "macro":
         return {"f1": macro_f1(sums, fig.task, fig.mode, LABEL_SETS[fig.task])}
     if fig.kind == "ap":
         return {"value": average_precision(truth, scores) if scores is not None else None}
+    if fig.kind == "map":
+        return {"value": mean_average_precision(docs, truth, scores) if scores is not None else None}
     m, g, p = sums[(fig.task, fig.mode, fig.label)]
     return {"gold": int(g), "predicted": int(p), "matched": int(m), **prf(m, g, p)}
 
@@ -268,20 +284,23 @@ def headline(value: dict) -> float | None:
 
 
 def compare(pairs: list[tuple[dict, dict]], scores: dict[str, float] | None = None, *,
-            resamples: int = 1000, seed: int = 0) -> dict:
-    """Every figure over (gold, predicted) sentence pairs, each with its bootstrap 95% interval."""
+            resamples: int = 1000, seed: int = 0, only: tuple[str, ...] | None = None) -> dict:
+    """Every figure (or the figures keyed ``only``) over (gold, predicted) sentence pairs, each with its
+    bootstrap 95% interval."""
     per_sentence = [sentence_counts(g, p) for g, p in pairs]
     keys = sorted(per_sentence[0]) if per_sentence else []
     counts = np.array([[s[k] for k in keys] for s in per_sentence], dtype=np.int64).reshape(len(pairs), len(keys), 3)
     truth = [g["checkworthy"] for g, _ in pairs]
+    doc_ids = [g["doc_id"] for g, _ in pairs]
     ranked = [scores[g["id"]] for g, _ in pairs] if scores and all(g["id"] in scores for g, _ in pairs) else None
-    figs = figures()
+    figs = [f for f in figures() if only is None or f.key in only]
 
     def all_figures(idx: np.ndarray) -> list[dict]:
         total = counts[idx].sum(axis=0)
         sums = dict(zip(keys, total))
         t = [truth[i] for i in idx]
-        return [evaluate(f, sums, t, [ranked[i] for i in idx] if ranked is not None else None) for f in figs]
+        ranks = [ranked[i] for i in idx] if ranked is not None else None
+        return [evaluate(f, sums, t, ranks, [doc_ids[i] for i in idx]) for f in figs]
 
     point = all_figures(np.arange(len(pairs)))
     rng = np.random.default_rng(seed)
@@ -311,7 +330,9 @@ def ceiling_layers(repo: Repo, against: str) -> list[str]:
     return [layer for layer in repo.layers() if layer != against and read_meta(repo, layer).get("kind") == "annotator"]
 
 
-def _ceiling(repo: Repo, against: str, gold: dict[str, dict], docs: set[str], resamples: int, seed: int) -> dict:
+def ceiling(repo: Repo, against: str, gold: dict[str, dict], docs: set[str], resamples: int, seed: int,
+            only: tuple[str, ...] | None = None) -> dict:
+    """The annotator passes scored against ``against`` and against each other, over ``docs``."""
     passes = ceiling_layers(repo, against)
     layer_recs = {layer: _gold(repo, layer) for layer in passes}
     out = {}
@@ -321,7 +342,7 @@ def _ceiling(repo: Repo, against: str, gold: dict[str, dict], docs: set[str], re
         pred = layer_recs[pred_layer]
         pairs = [(r, pred[sid]) for sid, r in ref.items() if r["doc_id"] in docs and sid in pred]
         if pairs:
-            out[f"{pred_layer} vs {ref_layer}"] = compare(pairs, resamples=resamples, seed=seed)
+            out[f"{pred_layer} vs {ref_layer}"] = compare(pairs, resamples=resamples, seed=seed, only=only)
     return out
 
 
@@ -336,7 +357,7 @@ def score(repo: Repo, predictions: Path, against: str = "gold", *, resamples: in
     return {"predictions": repo.rel(predictions.resolve()), "against": against, "documents": sorted(docs),
             "tokenizer": tokenizer_info(), "bootstrap": {"resamples": resamples, "seed": seed, "unit": "sentence"},
             "system": compare(pairs, preds.scores, resamples=resamples, seed=seed),
-            "ceiling": _ceiling(repo, against, gold, docs, resamples, seed)}
+            "ceiling": ceiling(repo, against, gold, docs, resamples, seed)}
 
 
 class ScoreFindings(Exception):
@@ -366,7 +387,7 @@ def score_markdown(report: dict) -> str:
     for key, v in sys_figs.items():
         if "gold" in v and v["gold"] == 0 and v["predicted"] == 0:
             continue
-        if key.endswith("average_precision") and not report["system"]["ranked"]:
+        if key.startswith("checkworthy.") and not report["system"]["ranked"]:
             continue
         ci = "n/a" if v["ci95"] is None else f"[{v['ci95'][0]:.3f}, {v['ci95'][1]:.3f}]"
         row = [v["title"], str(v.get("gold", "")), str(v.get("predicted", "")), _f(v.get("precision")) if "gold" in v else "",

@@ -1,0 +1,99 @@
+"""One annotated sentence drawn with spaCy's displaCy, as corpus/images/example.html and .png.
+
+The sentence is the shortest gold sentence (fewest tokens, then lowest position) that has an
+entity, a hedge cue and a claim. Every annotation becomes a span of one span group, labelled
+with its layer (``ENT GPE``, ``CUE epistemic``, ``SCOPE epistemic``, ``CLAIM factual``; a
+check-worthy claim ends in ``*``), so entities, cues, scopes and claims are drawn together with
+their overlaps. Span edges inside a token widen to the token (``alignment_mode="expand"``).
+The PNG is a screenshot of the HTML in headless Chromium (Playwright driving the Debian
+``/usr/bin/chromium``; set CLAIMCORPUS_CHROMIUM to use another binary).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from claimcorpus.errors import CorpusError
+
+KEY = "sc"
+HTML, PNG = "images/example.html", "images/example.png"
+COLORS = {"ENT": "#9ad0f5", "CUE": "#ffb3b3", "SCOPE": "#ffe0a3", "CLAIM": "#b9e6b0"}
+
+
+def chromium() -> str:
+    return os.environ.get("CLAIMCORPUS_CHROMIUM", "/usr/bin/chromium")
+
+
+def labelled_spans(rec: dict) -> list[tuple[int, int, str]]:
+    """(start, end, label) character spans of a gold record, every layer in one list."""
+    out = [(e["start"], e["end"], f"ENT {e['label']}") for e in rec["entities"]]
+    out += [(h["start"], h["end"], f"CUE {h['type']}") for h in rec["hedges"]]
+    out += [(h["scope_start"], h["scope_end"], f"SCOPE {h['type']}") for h in rec["hedges"]]
+    out += [(c["start"], c["end"], f"CLAIM {c['type']}{'*' if c['checkworthy'] else ''}") for c in rec["claims"]]
+    return sorted(out)
+
+
+def choose(records: list[dict]) -> dict | None:
+    from claimcorpus.agreement import token_offsets
+
+    full = [r for r in records if r["entities"] and r["hedges"] and r["claims"]]
+    return min(full, key=lambda r: (len(token_offsets(r["text"])), r["doc_id"], r["index"])) if full else None
+
+
+def doc_of(rec: dict):
+    """A spaCy Doc of the sentence with every annotation in the span group ``sc``."""
+    import spacy
+
+    doc = spacy.blank("en")(rec["text"])
+    doc.spans[KEY] = [doc.char_span(s, e, label=lab, alignment_mode="expand") for s, e, lab in labelled_spans(rec)]
+    return doc
+
+
+def html(rec: dict) -> str:
+    from spacy import displacy
+
+    colors = {lab: COLORS[lab.split()[0]] for _, _, lab in labelled_spans(rec)}
+    page = displacy.render(doc_of(rec), style="span", page=True, minify=False,
+                           options={"spans_key": KEY, "colors": colors})
+    caption = (f"<p style=\"font-size: 13px; color: #555\">claimcorpus gold, sentence <code>{rec['id']}</code>: "
+               "ENT entity label, CUE hedge cue, SCOPE its scope, CLAIM claim type (* check-worthy).</p>")
+    return page.replace("<title>displaCy</title>", "<title>claimcorpus: an annotated sentence</title>").replace(
+        "<figure", caption + "\n<figure", 1)
+
+
+def screenshot(page_html: str, out: Path) -> None:
+    """A PNG of the page in headless Chromium, 1000 px wide, full height."""
+    from playwright.sync_api import Error, sync_playwright
+
+    if not Path(chromium()).is_file():
+        raise CorpusError(chromium(), "Chromium is not installed", "run `make browser` (Debian: apt-get install chromium)")
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "page.html"
+        src.write_text(page_html, encoding="utf-8")
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=chromium(), args=["--font-render-hinting=none"])
+                page = browser.new_page(viewport={"width": 1000, "height": 200}, device_scale_factor=1)
+                page.goto(src.as_uri())
+                page.screenshot(path=str(Path(tmp) / "shot.png"), full_page=True)
+                browser.close()
+        except Error as err:
+            raise CorpusError(chromium(), f"Chromium failed ({str(err).splitlines()[0]})",
+                              "check the browser with `chromium --headless --version`") from None
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes((Path(tmp) / "shot.png").read_bytes())
+
+
+def write(records: list[dict], out: Path) -> str | None:
+    """Write images/example.html and .png under ``out``; return the sentence id drawn (None if none fits)."""
+    from claimcorpus.textio import write_text
+
+    rec = choose(records)
+    if rec is None:
+        return None
+    page = html(rec)
+    write_text(out / HTML, page)
+    screenshot(page, out / PNG)
+    return rec["id"]
