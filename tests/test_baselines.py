@@ -16,6 +16,7 @@ from claimcorpus.documents import ingest
 from claimcorpus.errors import CorpusError
 from claimcorpus.layers import read_layer
 from claimcorpus.layout import Repo
+from claimcorpus.scaffold import init
 from claimcorpus.validate import Validator
 
 GUIDE = (ROOT / "annotations" / "GUIDELINES.md").read_text(encoding="utf-8")
@@ -85,6 +86,7 @@ def repo(tmp_path_factory) -> Repo:
     src.parent.mkdir()
     src.write_text(" ".join(SENTS) + "\n", encoding="utf-8")
     r = Repo(root)
+    init(root)
     ingest(r, src)
     make_layer(r, "gold", LAYER_A)
     return r

@@ -70,6 +70,7 @@ def test_identical_layers_agree_perfectly(tmp_path):
 
     for sub in ("schema", "seeds", "annotations"):
         shutil.copytree(ROOT / sub, tmp_path / sub)
+    shutil.copy(ROOT / ".claimcorpus", tmp_path / ".claimcorpus")
     shutil.copytree(tmp_path / "annotations" / "gold", tmp_path / "annotations" / "copy")
     meta = json.loads((tmp_path / "annotations" / "copy" / "layer.json").read_text())
     (tmp_path / "annotations" / "copy" / "layer.json").write_text(json.dumps({**meta, "layer": "copy"}))

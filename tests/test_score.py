@@ -15,6 +15,7 @@ from claimcorpus.agreement import agreement
 from claimcorpus.documents import ingest
 from claimcorpus.layers import read_layer
 from claimcorpus.layout import Repo
+from claimcorpus.scaffold import init
 from claimcorpus.score import ScoreFindings, score, score_markdown
 
 SCORES = [0.2, 0.9, 0.5]  # s1 (check-worthy) first, then s2 (not), then s0 (check-worthy)
@@ -27,6 +28,7 @@ def repo(tmp_path_factory) -> Repo:
     src.parent.mkdir()
     src.write_text(" ".join(SENTS) + "\n", encoding="utf-8")
     r = Repo(root)
+    init(root)
     ingest(r, src)
     make_layer(r, "gold", LAYER_A)
     make_layer(r, "b", LAYER_B)

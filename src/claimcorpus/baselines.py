@@ -272,13 +272,12 @@ def table(repo, gold: dict[str, list[dict]], splits: dict[str, list[str]], *, re
 
 def preannotate(repo, model: str, layer: str, against: str = "gold", overwrite: bool = False) -> tuple[list[str], str]:
     """Write layer ``layer`` (kind ``prediction``) with ``model``'s predictions for every document of the
-    reference layer; return the files written and the model's description. layer.json is written last."""
-    import json
+    reference layer; return the files written and the model's description. The layer appears whole (one transaction)."""
     from datetime import date as Date
 
-    from claimcorpus.layers import read_layer, read_meta, write_layer
+    from claimcorpus.layers import check_meta, layer_json, read_layer, read_meta, write_layer
     from claimcorpus.splits import read_splits
-    from claimcorpus.textio import write_text
+    from claimcorpus.txn import Transaction
 
     read_meta(repo, against)
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", layer):
