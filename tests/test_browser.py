@@ -282,7 +282,7 @@ def test_annotate_with_the_mouse_then_pull_import_validate(browser, served, monk
     page.screenshot(path=str(SHOTS / "submitted.png"), full_page=True)
     page.close()
 
-    export = tmp / "export.json"
+    export = repo.root / "build" / "export.json"  # exports stay inside the repository
     for args in (("ls", "pull", "--project", project, "--out", export, "--root", repo.root),
                  ("ls", "import", export, "--annotator", "browser", "--root", repo.root),
                  ("validate", "--root", repo.root, "--no-gx")):

@@ -83,15 +83,14 @@ def dumps(record: Any) -> str:
     return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def parse_json(data: bytes | str, where: str):
-    """One JSON value, parsed strictly (orjson: no NaN, nesting at most 1024 deep, no RecursionError)."""
+def parse_json(data: bytes | str, where: str, fix: str = "write valid JSON (restore a damaged file from git)"):
+    """One JSON value, parsed strictly (UTF-8 first; orjson: no NaN, nesting at most 1024 deep, no RecursionError)."""
     import orjson
 
     try:
-        return orjson.loads(data)
+        return orjson.loads(decode_utf8(data, where) if isinstance(data, bytes) else data)
     except orjson.JSONDecodeError as exc:
-        raise CorpusError(where, f"not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})",
-                          "write valid JSON (a file cut short by a crash can be restored from git)") from None
+        raise CorpusError(where, f"not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", fix) from None
 
 
 def iter_jsonl(path: Path, where: str | None = None) -> Iterator[tuple[int, Any]]:

@@ -73,7 +73,8 @@ class Report:
 
 def read_export(path: Path) -> list[dict]:
     where = str(path)
-    data = parse_json(read_bytes(path, where), where)
+    data = parse_json(read_bytes(path, where), where, "give the file from Label Studio's Export > JSON, or from "
+                      "`claimcorpus ls pull`")
     tasks = data if isinstance(data, list) else [data]
     if not all(isinstance(t, dict) and isinstance(t.get("data"), dict) for t in tasks):
         raise CorpusError(where, "not a Label Studio JSON export (a list of tasks with 'data')",
