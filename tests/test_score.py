@@ -1,7 +1,6 @@
 """`claimcorpus score` against a case computed by hand (the document and layers of test_agreement.py:
 layer A is the reference, layer B the system), against `agreement`, and its format checker as an attacker."""
 
-from claimcorpus.scaffold import init
 from __future__ import annotations
 
 import json
