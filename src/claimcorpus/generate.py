@@ -35,10 +35,28 @@ def labels_md(repo: Repo) -> str:
     return "\n".join(out) + "\n"
 
 
+def baselines_md(repo: Repo) -> str:
+    from claimcorpus.baselines import table
+    from claimcorpus.build import collect
+    from claimcorpus.errors import CorpusError
+
+    try:
+        data = collect(repo)
+        body = table(repo, data["gold"], data["splits"])
+    except (CorpusError, OSError) as err:
+        body = f"No baselines: {err}\n"
+    return (HEADER_MD.format(src="src/claimcorpus/baselines.py and annotations/") + "# Baselines\n\n"
+            "F1 on every gold sentence with a percentile bootstrap 95% interval (1000 resamples of sentences, "
+            "seed 0), beside the human ceiling: the independent passes scored the same way. Made by "
+            "`scripts/baselines` / `claimcorpus generate`; the dataset card shows this table. Score your own "
+            "system with `claimcorpus score PREDICTIONS` (docs/scoring.md).\n\n" + body)
+
+
 # path relative to the repository root -> producer of its full text
 GENERATED: dict[str, Callable[[Repo], str]] = {
     "docs/checks.md": checks_md,
     "docs/labels.md": labels_md,
+    "docs/baselines.md": baselines_md,
     "schema/labelstudio.xml": lambda repo: __import__("claimcorpus.labelstudio.config", fromlist=["label_config"]).label_config(),
 }
 
