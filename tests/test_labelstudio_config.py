@@ -28,18 +28,40 @@ def test_labels_come_from_the_schema() -> None:
     assert list(labels) == list(C.span_controls())  # entity first: the CoNLL converter reads the first <Labels>
     assert labels["entity"] == list(schema.labels()["entity_label"])
     assert labels["hedge"] == list(schema.labels()["hedge_type"])
-    choices = {el.get("name"): [c.get("value") for c in el if c.tag == "Choice"] for el in root.iter("Choices")}
+    # Label Studio stores a Choice's alias when it has one, else its value (the name shown)
+    choices = {el.get("name"): [c.get("alias") or c.get("value") for c in el if c.tag == "Choice"]
+               for el in root.iter("Choices")}
     assert choices["claim_type"] == list(schema.labels()["claim_type"])
     assert choices["source_type"] == list(schema.labels()["source_type"])
-    assert choices["flags"] == ["hedged", "checkworthy"]
+    assert choices["checkworthy"] == ["yes", "no"]
+    assert C.FLAGS not in choices  # sentence flags are derived from the spans, never asked
     for name in C.region_choices():
         el = next(e for e in root.iter("Choices") if e.get("name") == name)
         assert (el.get("perRegion"), el.get("required"), el.get("whenLabelValue")) == ("true", "true", C.CLAIM)
+        assert all(c.get("value") in el.get("requiredMessage") for c in el)  # the dialog names what to choose
+
+
+def test_the_annotator_sees_what_to_do() -> None:
+    """Claim choices right under the sentence, named for people; one colour per hedge type; distinct hints."""
+    root = ET.fromstring(C.label_config().split("\n", 1)[1])
+    top = list(root)
+    text_at = next(i for i, el in enumerate(top) if el.tag == "Text")
+    assert top[text_at + 1].tag == "View" and top[text_at + 1].get("visibleWhen") == "region-selected"
+    shown = {c.get("value") for el in root.iter("Choices") for c in el}
+    assert {"check-worthy", "not check-worthy"} <= shown and "yes" not in shown
+    hedge = next(el for el in root.iter("Labels") if el.get("name") == "hedge")
+    colors = [lab.get("background") for lab in hedge]
+    assert len(set(colors)) == len(colors) == len(schema.labels()["hedge_type"]) and None not in colors
+    for el in [*root.iter("Choices"), *root.iter("Labels")]:
+        hints = [c.get("hint") for c in el]
+        assert len(set(hints)) == len(hints), f"{el.get('name')} repeats a hint"
+    headers = [h.get("value") for h in root.iter("Header") if not h.get("value").startswith("$")]
+    assert max(map(len, headers)) <= 60  # one short line each
 
 
 def test_label_studio_tools_read_the_config() -> None:
     interface = LabelInterface(C.label_config())
-    assert {c.name for c in interface.controls} >= {*C.span_controls(), *C.region_choices(), C.FLAGS}
+    assert {c.name for c in interface.controls} == {*C.span_controls(), *C.region_choices()}
     assert "CONLL2003" in Converter(C.label_config(), project_dir=None).supported_formats
     assert "CONLL2003" in Converter(C.conll_config(), project_dir=None).supported_formats
 

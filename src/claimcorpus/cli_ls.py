@@ -107,7 +107,8 @@ def import_cmd(
                            guidelines_version=guidelines_version)
     for line in report.lines():
         typer.echo(line)
-    typer.echo(json.dumps(report.files))
+    for path in report.files:
+        typer.echo(f"wrote {path}")
 
 
 @ls_app.command("push")

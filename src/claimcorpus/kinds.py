@@ -104,6 +104,9 @@ class LabelStudio:
     regions: tuple[tuple[str, str, str | None, tuple[str, str] | None], ...] = ()
     choices: tuple[str, ...] = ()  # per-region <Choices>: a label set of the schema, or a boolean span field
     also_links: tuple[str, ...] = ()  # other controls whose regions may stand for one of its offset pairs
+    colors: tuple[str, ...] = ()  # one colour per label, in label-set order (else ``color`` for all)
+    # per-region choice -> stored value -> (name shown to the annotator, hint); values not named show as stored
+    names: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -277,7 +280,7 @@ ENTITIES = register(SpanKind(
     description="one row per gold entity mention, sentence and document offsets",
     checks=(entity_overlap,), codes=("E312",),
     agreement=(Unit("entities", "Entities", tokens="entity_tokens", tokens_title="Entity label per token"),),
-    ls=LabelStudio("entity", "Entities: pick a label, then select the name")))
+    ls=LabelStudio("entity", "Entity")))
 
 HEDGES = register(SpanKind(
     field="hedges", label="type", label_set="hedge_type", span_def="hedge", unit="hedge cue",
@@ -290,9 +293,9 @@ HEDGES = register(SpanKind(
     checks=(hedge_overlap, hedge_scope, flag_hedged), codes=("E319", "E314", "E316"),
     agreement=(Unit("hedge_cues", "Hedge cues", tokens="hedge_type_tokens", tokens_title="Hedge type per token"),
                Unit("hedge_scopes", "Hedge scopes", SCOPE)),
-    ls=LabelStudio("hedge", "Hedge cues: pick the cue's type, then select the cue", "#F5A623",
-                   (("scope", "Scope of each cue: select it, then relate cue and scope (select the cue, press Alt+R "
-                              "or the relation button, click the scope)", "#F8E71C", None),))))
+    ls=LabelStudio("hedge", "Hedge cue", None,
+                   (("scope", "Scope (a cue takes the smallest one around it)", "#868E96", None),),
+                   colors=("#E8590C", "#AE3EC9", "#0CA678", "#F08C00"))))
 
 CLAIMS = register(SpanKind(
     field="claims", label="type", label_set="claim_type", span_def="claim", unit="claim",
@@ -308,8 +311,13 @@ CLAIMS = register(SpanKind(
               "n_checkworthy_claims", "check-worthy claims of the sentence equal its check-worthy rows in claims"),
     checks=(claim_source, flag_checkworthy), codes=("E315", "E317"),
     agreement=(Unit("claims", "Claims", pairs="claim_type", pairs_title="Claim type"),),
-    ls=LabelStudio("claim", "Claims: select each claim, then set its type, check-worthiness and source", "#4A90E2",
-                   (("source", "Source of a claim (source type 'mention'): select the asserting mention, then relate "
-                               "claim and source (an entity region may serve as the source too)", "#7ED321",
+    ls=LabelStudio("claim", "Claim", "#1C7ED6",
+                   (("source", "Source (relate it to its claim when two claims lack one)", "#2F9E44",
                     ("source_type", "mention")),),
-                   choices=("claim_type", "checkworthy", "source_type"), also_links=("entity",))))
+                   choices=("claim_type", "checkworthy", "source_type"), also_links=("entity",),
+                   names=(("checkworthy", (("yes", "check-worthy", "All three hold: factual, checkable against public "
+                                            "evidence, and a reader would want it verified (CLAIM-10)."),
+                                           ("no", "not check-worthy", "At least one of the three conditions of "
+                                            "CLAIM-10 fails."))),
+                          ("source_type", (("author", "asserted by the author", ""),
+                                           ("mention", "asserted by a mention: mark it as source", "")))))))

@@ -119,37 +119,68 @@ def _text() -> str:
     return f'  <Text{_attrs(name=TEXT, value="$text", saveTextResult="yes", granularity="symbol")}/>'
 
 
+def _label_colors(ctl: str) -> dict[str, str]:
+    """Label -> background colour: one per label where the kind gives them, else the control's colour."""
+    kind = control_kind().get(ctl)
+    if kind and kind.ls.control == ctl and kind.ls.colors:
+        return dict(zip(span_labels()[ctl], kind.ls.colors))
+    color = _looks()[0].get(ctl)
+    return {v: color for v in span_labels()[ctl]} if color else {}
+
+
 def _labels(ctl: str, hints: dict[str, str]) -> list[str]:
-    colors = _looks()[0]
-    color = {"background": colors[ctl]} if ctl in colors else {}
+    colors = _label_colors(ctl)
     return [f"  <Labels{_attrs(name=ctl, toName=TEXT, choice='single', showInline='true')}>",
-            *(f"    <Label{_attrs(value=v, hint=hints[v], **color)}/>" for v in span_labels()[ctl]),
+            *(f"    <Label{_attrs(value=v, hint=hints[v], **({'background': colors[v]} if v in colors else {}))}/>"
+              for v in span_labels()[ctl]),
             "  </Labels>"]
+
+
+def shown_names(ctl: str) -> dict[str, tuple[str, str]]:
+    """Stored value -> (name shown, hint) of a per-region choice that the kind names for people."""
+    kind = control_kind()[ctl]
+    return {v: (name, hint) for c, values in kind.ls.names if c == ctl for v, name, hint in values}
+
+
+def _choice(ctl: str, v: str, hint: str, indent: str) -> str:
+    name, own_hint = shown_names(ctl).get(v, (v, ""))
+    alias = {"alias": v} if name != v else {}  # Label Studio stores the alias, shows the value
+    return f"{indent}  <Choice{_attrs(value=name, **alias, hint=own_hint or hint)}/>"
 
 
 def _choices(ctl: str, hints: dict[str, str], indent: str, **kw: str) -> list[str]:
     return [f"{indent}<Choices{_attrs(name=ctl, toName=TEXT, showInline='true', **kw)}>",
-            *(f"{indent}  <Choice{_attrs(value=v, hint=hints[v])}/>" for v in choice_values()[ctl]),
+            *(_choice(ctl, v, hints[v], indent) for v in choice_values()[ctl]),
             f"{indent}</Choices>"]
 
 
+ROW = "display: flex; align-items: center; flex-wrap: wrap; column-gap: 8px"
+
+
 def label_config() -> str:
-    """The labeling config XML; its first line says it is generated."""
+    """The labeling config XML; its first line says it is generated.
+
+    The sentence comes first; right under it, the choices of the selected region (a claim's type,
+    check-worthiness and source), so they are seen without scrolling; then one row per <Labels>,
+    its short header at the left. No sentence flags: they are derived from the spans.
+    """
     hints = _hints()
-    out = [HEADER, "<View>", '  <Header value="$sentence_id" size="5"/>', _text()]
-    for ctl in span_controls():
-        out += [f"  <Header{_attrs(value=_looks()[1][ctl], size='6')}/>", *_labels(ctl, hints[ctl])]
+    out = [HEADER, "<View>", '  <Header value="$sentence_id" size="6"/>', _text()]
     for k in ls_kinds():
         if not k.ls.choices:
             continue
         when = {"visibleWhen": "region-selected", "whenTagName": k.ls.control, "whenLabelValue": k.ls.control}
         out.append(f"  <View{_attrs(**when)}>")
+        out.append(f"    <Header{_attrs(value=f'The selected {k.unit}:', size='6')}/>")
         for ctl in k.ls.choices:
-            out.append(f"    <Header{_attrs(value=ctl.replace('_', ' ') + f' of the selected {k.unit}', size='6')}/>")
-            out += _choices(ctl, hints[ctl], "    ", perRegion="true", required="true", choice="single-radio", **when)
+            names = ", ".join(shown_names(ctl).get(v, (v,))[0] for v in choice_values()[ctl])
+            need = f"Each {k.unit} needs one of: {names}. Select the {k.unit} and choose"
+            out += _choices(ctl, hints[ctl], "    ", perRegion="true", required="true", requiredMessage=need,
+                            choice="single-radio", **when)
         out.append("  </View>")
-    out.append(f"  <Header{_attrs(value='Sentence flags (optional; must agree with the spans)', size='6')}/>")
-    out += _choices(FLAGS, hints[FLAGS], "  ", choice="multiple")
+    for ctl in span_controls():
+        out += [f"  <View{_attrs(style=ROW)}>", f"    <Header{_attrs(value=_looks()[1][ctl] + ':', size='6')}/>",
+                *("  " + line for line in _labels(ctl, hints[ctl])), "  </View>"]
     out.append("</View>")
     return "\n".join(out) + "\n"
 

@@ -30,6 +30,7 @@ from claimcorpus import schema
 from claimcorpus.errors import CorpusError
 from claimcorpus.kinds import SpanKind
 from claimcorpus.labelstudio import config as C
+from claimcorpus.labelstudio import pairing
 from claimcorpus.labelstudio.offsets import Unit, decode
 from claimcorpus.labelstudio.tasks import text_hash
 from claimcorpus.layers import empty_record, layer_json, read_segments, with_flags, write_layer
@@ -144,10 +145,7 @@ def _regions(result: list, text: str, unit: Unit, where: str) -> tuple[dict[str,
             continue
         if item.get("to_name", C.TEXT) != C.TEXT or ctl not in (*C.span_controls(), *C.region_choices(), C.FLAGS):
             raise CorpusError(at, f"unknown control {ctl!r} (type {kind!r})", CONFIG_FIX)
-        if ctl == C.FLAGS:
-            flags = list(value.get("choices") or [])
-            for f in flags:
-                _one([f], C.flag_names(), "sentence flag", at)
+        if ctl == C.FLAGS:  # sentence flags of an older config: ignored, they are derived from the spans
             continue
         s, e = _span(value, text, unit, at)
         if ctl in C.region_choices():
@@ -171,7 +169,31 @@ def _regions(result: list, text: str, unit: Unit, where: str) -> tuple[dict[str,
         regions[a].links.append(b)
         regions[b].links.append(a)
         _role_pair(regions[a], regions[b], at)
+    _pair_unrelated(regions, where)
     return regions, flags
+
+
+def _pair_unrelated(regions: dict[str, Region], where: str) -> None:
+    """Relate the regions that no relation pairs, by labelstudio/pairing.py's rules (or refuse)."""
+    for kind in C.ls_kinds():
+        for name, *_ in kind.ls.regions:
+            o = next(o for o in kind.offsets if o.name == name)
+            spans = [rid for rid, r in regions.items() if kind.ls.control in r.labels and _wants(regions, r, kind, name)]
+            free = [rid for rid, r in regions.items() if name in r.labels and not r.links]
+            rule = pairing.by_containment if o.contains else pairing.single
+            for i, rid in rule([regions[x] for x in spans], [regions[x] for x in free], kind.unit, name, where,
+                               ids=free).items():
+                regions[spans[i]].links.append(rid)
+                regions[rid].links.append(spans[i])
+
+
+def _wants(regions: dict[str, Region], reg: Region, kind: SpanKind, name: str) -> bool:
+    """A span still needs a region ``name``: none is related, and (an optional pair) its choices ask for one."""
+    if any(name in regions[x].labels or any(c in regions[x].labels for c in kind.ls.also_links) for x in reg.links):
+        return False
+    o = next(o for o in kind.offsets if o.name == name)
+    hint = next(r[3] for r in kind.ls.regions if r[0] == name)
+    return not o.optional or (hint is not None and reg.choices.get(hint[0]) == hint[1])
 
 
 def _role_pair(a: Region, b: Region, at: str) -> None:

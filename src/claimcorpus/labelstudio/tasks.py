@@ -8,9 +8,9 @@ A task::
      "annotations": [{"result": [...], "ground_truth": true}]}          # --review layer (e.g. gold)
 
 A result lists entity regions first (Label Studio's CoNLL converter reads the first
-<Labels> it meets in a result), then hedge cues, their scopes and cue->scope relations,
-then claims with their per-region choices, sources and claim->source relations, then
-the sentence flags that are true.
+<Labels> it meets in a result), then hedge cues, their scopes and the cue->scope relations
+that are needed, then claims with their per-region choices, sources and the claim->source
+relations that are needed. Sentence flags are not sent: they are derived from the spans.
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ def _relation(a: str, b: str) -> dict:
     return {"from_id": a, "to_id": b, "type": "relation", "direction": "right"}
 
 
-def _claim(cid: str, c: dict, t: str, unit: Unit) -> list[dict]:
-    """A claim: its region, its per-region choices, and its mention source related to it."""
+def _claim(cid: str, c: dict, t: str, unit: Unit, entity_ids: dict[tuple[int, int], str]) -> list[dict]:
+    """A claim: its region, its per-region choices, and its mention source related to it (the entity region
+    when an entity has the source's offsets, not a second region)."""
     s, e, src = c["start"], c["end"], c["source"]
     checkworthy = next(k for k, v in C.YES_NO.items() if v is c["checkworthy"])
     out = [_region(cid, C.CLAIM, t, s, e, C.CLAIM, unit),
@@ -61,6 +62,9 @@ def _claim(cid: str, c: dict, t: str, unit: Unit) -> list[dict]:
            _choice(cid, C.CHECKWORTHY, t, s, e, checkworthy, unit),
            _choice(cid, C.SOURCE_TYPE, t, s, e, src["type"], unit)]
     if src["type"] == "mention":
+        entity = entity_ids.get((src["start"], src["end"]))
+        if entity:
+            return [*out, _relation(cid, entity)]
         out += [_region(f"{cid}s", C.SOURCE, t, src["start"], src["end"], C.SOURCE, unit), _relation(cid, f"{cid}s")]
     return out
 
@@ -80,17 +84,34 @@ def _spans(kind: SpanKind, rid: str, span: dict, t: str, unit: Unit) -> list[dic
 
 
 def to_result(rec: dict, unit: Unit = "codepoint") -> list[dict]:
-    """The Label Studio result of one sentence record (region ids are stable: e0, h0, h0s, c0, c0s, ...)."""
+    """The Label Studio result of one sentence record (region ids are stable: e0, h0, h0s, c0, c0s, ...).
+
+    A relation is left out when the importer pairs its regions without it (labelstudio/pairing.py), so the
+    editor draws only the arrows that say something.
+    """
     t, out = rec["text"], []
+    entity_ids = {(x["start"], x["end"]): f"{C.ENTITY[0]}{i}" for i, x in enumerate(rec.get("entities", []))}
     for kind in C.ls_kinds():
         for i, span in enumerate(rec[kind.field]):
             rid = f"{kind.ls.control[0]}{i}"
-            out += CUSTOM[kind.field](rid, span, t, unit) if kind.field in CUSTOM else _spans(kind, rid, span, t, unit)
-    flags = [f for f in C.flag_names() if rec[f]]
-    if flags:
-        out.append({"id": "flags", "from_name": C.FLAGS, "to_name": C.TEXT, "type": "choices",
-                    "value": {"choices": flags}})
-    return out
+            out += CUSTOM[kind.field](rid, span, t, unit, entity_ids) if kind.field in CUSTOM \
+                else _spans(kind, rid, span, t, unit)
+    return _needed_relations(out, rec, unit)
+
+
+def _needed_relations(result: list[dict], rec: dict, unit: Unit) -> list[dict]:
+    from claimcorpus.labelstudio.importer import from_result
+
+    want = {k.field: from_result(result, rec, unit)[k.field] for k in C.ls_kinds()}
+    for item in [x for x in result if x.get("type") == "relation"]:
+        trial = [x for x in result if x is not item]
+        try:
+            got = from_result(trial, rec, unit)
+        except CorpusError:
+            continue
+        if all(got[k] == v for k, v in want.items()):
+            result = trial
+    return result
 
 
 def _layer_records(repo: Repo, layer: str, doc_id: str) -> dict[str, dict]:
