@@ -195,6 +195,36 @@ def write_configs(src: Source, out: Path, names=None, progress=None, shard_bytes
     return counts, nbytes, stats
 
 
+def config_rows(data: dict, doc_ids: list[str], names=None) -> dict[str, list[dict]]:
+    """Rows of each release config (or those ``names`` lists) for ``doc_ids`` of ``data`` ({"docs", "gold", "layer_rows"})."""
+    return {c.name: c.rows(data, doc_ids) for c in configs() if names is None or c.name in names}
+
+
+def release_rows(repo: Repo, names=None) -> dict[str, list[dict]]:
+    """Every row of the configs over all splits, in memory: for small repositories and tests only."""
+    src = Source(repo)
+    out: dict[str, list[dict]] = {}
+    for doc_id in (d for ids in src.splits.values() for d in ids):
+        for name, rows in document_rows(src, doc_id, [c.name for c in configs() if names is None or c.name in names]).items():
+            if name != "gold":
+                out.setdefault(name, []).extend(rows)
+    return out
+
+
+def write_split_rows(out: Path, per_split: dict[str, dict[str, list[dict]]], names: list[str]) -> tuple[dict, dict]:
+    """Write rows already made ({split: {config: rows}}) as the streaming build lays them out; (counts, num_bytes)."""
+    schemas = {c.name: c.features().arrow_schema for c in configs() if c.name in names}
+    counts: dict[str, dict[str, int]] = {c: {} for c in names}
+    nbytes: dict[str, dict[str, int]] = {c: {} for c in names}
+    for split, rows in per_split.items():
+        for c in names:
+            w = SplitWriter(out / "data" / c, split, schemas[c], SHARD_BYTES)
+            for i in range(0, len(rows[c]), ROW_GROUP_SENTENCES):
+                w.write(rows[c][i:i + ROW_GROUP_SENTENCES])
+            counts[c][split], nbytes[c][split] = w.close()
+    return counts, nbytes
+
+
 def build_into(repo: Repo, out: Path, gate: Callable[[Path], list] | None = None, progress=None,
                shard_bytes: int = SHARD_BYTES) -> dict:
     """Write a complete release into ``out`` (an empty folder), then run ``gate`` on it. Returns release metadata.

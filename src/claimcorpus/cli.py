@@ -352,11 +352,10 @@ def preannotate(
 def baselines_cmd(root: RootOpt = None) -> None:
     """Print the card's baselines table (the build puts the same table in corpus/README.md)."""
     from claimcorpus.baselines import table
-    from claimcorpus.build import collect
+    from claimcorpus.build import LazyGold, Source
 
-    repo = _repo(root)
-    data = collect(repo)
-    sys.stdout.write(table(repo, data["gold"], data["splits"]))
+    src = Source(_repo(root))
+    sys.stdout.write(table(src.repo, LazyGold(src), src.splits))
 
 
 def _pct(x: float | None) -> str:
