@@ -261,23 +261,6 @@ def build_into(repo: Repo, out: Path, gate: Callable[[Path], list] | None = None
     return release
 
 
-def write_configs(out: Path, per_split: dict[str, dict[str, list[dict]]], names: list[str], progress=None) -> tuple[dict, dict]:
-    """Write data/<config>/<split>-00000-of-00001.parquet for the configs ``names``; return (rows, Arrow bytes)
-    per config and split."""
-    feats = {c.name: c.features for c in configs()}
-    counts: dict[str, dict[str, int]] = {}
-    nbytes: dict[str, dict[str, int]] = {}
-    for split, rows in per_split.items():
-        for config in names:
-            n, size = _write_parquet(out / "data" / config / f"{split}-00000-of-00001.parquet", rows[config],
-                                     feats[config]())
-            counts.setdefault(config, {})[split] = n
-            nbytes.setdefault(config, {})[split] = size
-            if progress:
-                progress(f"{config}/{split}")
-    return counts, nbytes
-
-
 def write_checksums(out: Path) -> None:
     lines = [f"{sha256(p.read_bytes())}  {p.relative_to(out).as_posix()}"
              for p in sorted(out.rglob("*")) if p.is_file() and p.name != "SHA256SUMS"]
