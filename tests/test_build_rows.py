@@ -245,3 +245,30 @@ def test_rows_of_a_release_built_now(tmp_path: Path) -> None:
     release = build_and_load(tmp_path)
     for check in CHECKS:
         check(release)
+
+
+def test_token_tags_equal_spacys_biluo_to_iob_on_every_gold_sentence() -> None:
+    """tables.token_row sets IOB2 tags itself; spaCy's offsets_to_biluo_tags + biluo_to_iob is the reference."""
+    from spacy.training import biluo_to_iob, offsets_to_biluo_tags
+
+    from claimcorpus import features, tables
+    from conftest import ROOT
+
+    recs = [json.loads(line) for p in sorted((ROOT / "annotations" / "gold").glob("*.jsonl"))
+            for line in p.read_text(encoding="utf-8").splitlines()]
+    recs.append({"id": "x-s0000", "doc_id": "x", "text": "Ukrainians  in New  York and Soviet-era Kyiv-based firms.",
+                 "entities": [{"start": 0, "end": 9, "label": "NORP"}, {"start": 15, "end": 24, "label": "GPE"},
+                              {"start": 29, "end": 35, "label": "NORP"}, {"start": 33, "end": 39, "label": "DATE"},
+                              {"start": 40, "end": 44, "label": "GPE"}]})
+    names = features.iob_names()
+    for rec in recs:
+        doc = tables._tokenizer()(rec["text"])
+        spans, taken = [], set()
+        for e in sorted(rec["entities"], key=lambda x: x["start"]):
+            span = doc.char_span(e["start"], e["end"], alignment_mode="expand")
+            if span is not None and not taken & set(range(span.start, span.end)):
+                taken |= set(range(span.start, span.end))
+                spans.append((span.start_char, span.end_char, e["label"]))
+        want = biluo_to_iob(offsets_to_biluo_tags(doc, spans))
+        assert [names[t] for t in tables.token_row(rec)["ner_tags"]] == want, rec["id"]
+    assert len(recs) > 10

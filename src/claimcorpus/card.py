@@ -5,7 +5,6 @@ Every number in the card is computed by the build from the release's own rows.
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -18,8 +17,8 @@ from claimcorpus.layout import GOLD, Repo
 CARD_PROSE = Path(__file__).with_name("card_prose.md")
 
 
-def _yaml(data: dict, release: dict) -> str:
-    splits = [s for s, ids in data["splits"].items() if ids]
+def _yaml(splits: dict, release: dict) -> str:
+    splits = [s for s, ids in splits.items() if ids]
     configs, infos = [], []
     for config in release_configs():
         name = config.name
@@ -33,7 +32,8 @@ def _yaml(data: dict, release: dict) -> str:
                                   "num_examples": release["counts"][name][s]} for s in splits],
                       "dataset_size": sum(release["num_bytes"][name].values())})
     n = sum(release["counts"]["sentences"].values())
-    size = "n<1K" if n < 1000 else "1K<n<10K" if n < 10_000 else "10K<n<100K" if n < 100_000 else "100K<n<1M"
+    size = "n<1K" if n < 1000 else "1K<n<10K" if n < 10_000 else "10K<n<100K" if n < 100_000 else "100K<n<1M" \
+        if n < 1_000_000 else "1M<n<10M"
     meta = {
         "pretty_name": "claimcorpus",
         "language": ["en"],
@@ -55,23 +55,21 @@ def _yaml(data: dict, release: dict) -> str:
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=120) + "---\n"
 
 
-def statistics(data: dict, release: dict) -> str:
-    recs = [r for rs in data["gold"].values() for r in rs]
-    n = len(recs) or 1
+def statistics(stats, release: dict) -> str:
+    """Size and label tables from ``stats`` (build.Stats: counts over the gold records as the build streams them)."""
+    n = stats.n or 1
     parts = ["### Size\n", markdown.table(["config", *[s for s in release["counts"]["sentences"]]],
                                   [[c, *v.values()] for c, v in release["counts"].items()])]
     for kind in kinds():
-        counts = Counter(x[kind.label] for r in recs for x in r[kind.field])
+        counts = stats.labels[kind.field]
         parts += [f"\n### {kind.field.capitalize()} by {kind.label}\n",
                   markdown.table([kind.label, "count"], [[lab, counts.get(lab, 0)] for lab in kind.labels()])]
-    hedged = sum(r["hedged"] for r in recs)
-    cw = sum(r["checkworthy"] for r in recs)
-    cw_claims = sum(c["checkworthy"] for r in recs for c in r["claims"])
+    hedged, cw = stats.hedged, stats.checkworthy
     parts += ["\n### Sentences\n", markdown.table(["measure", "value"], [
-        ["sentences", len(recs)], ["hedged sentences", f"{hedged} ({hedged / n:.0%})"],
-        ["check-worthy sentences", f"{cw} ({cw / n:.0%})"], ["check-worthy claims", cw_claims],
-        ["entities per sentence", f"{sum(len(r['entities']) for r in recs) / n:.2f}"],
-        ["claims per sentence", f"{sum(len(r['claims']) for r in recs) / n:.2f}"]])]
+        ["sentences", stats.n], ["hedged sentences", f"{hedged} ({hedged / n:.0%})"],
+        ["check-worthy sentences", f"{cw} ({cw / n:.0%})"], ["check-worthy claims", stats.checkworthy_claims],
+        ["entities per sentence", f"{stats.entities / n:.2f}"],
+        ["claims per sentence", f"{stats.claims / n:.2f}"]])]
     return "".join(parts)
 
 
@@ -133,11 +131,12 @@ def baselines_section(repo: Repo, data: dict) -> str:
     return path.read_text(encoding="utf-8").split("# Baselines\n\n", 1)[1]
 
 
-def render(repo: Repo, data: dict, release: dict) -> str:
+def render(repo: Repo, splits: dict, stats, release: dict, data: dict) -> str:
+    """The card; ``stats`` are build.Stats, ``data`` {"gold": doc_id -> records (read on access), "splits"}."""
     prose = CARD_PROSE.read_text(encoding="utf-8")
     examples = "\n".join(f'{c.name} = load_dataset("corpus", "{c.name}")  # {c.description}' for c in release_configs())
-    return (_yaml(data, release)
-            + prose.format(version=release["version"], statistics=statistics(data, release),
+    return (_yaml(splits, release)
+            + prose.format(version=release["version"], statistics=statistics(stats, release),
                            agreement=agreement_section(repo), examples=examples,
                            picture=picture_section(data), baselines=baselines_section(repo, data),
                            segmenter=release["segmenter"], bibtex=bibtex(release["version"]), tokenizer=release["tokenizer"],

@@ -129,12 +129,16 @@ def validate(
     gx: Annotated[bool, typer.Option("--gx/--no-gx", help="Run level 4, the Great Expectations suite over the gold release tables.")] = True,
     jobs: Annotated[int, typer.Option(help="Worker processes for levels 1-3 (documents are checked in parallel).")] = 2,
     shard: Annotated[Optional[str], typer.Option(help="Check only shard I of N documents, as 'I/N' (one shard per machine).")] = None,
+    engine: Annotated[str, typer.Option(help="Level 4 engine: pandas (batches in worker processes) or spark "
+                                             "(master from $CLAIMCORPUS_SPARK_MASTER, default local[2]).")] = "pandas",
 ) -> None:
     """Check every file in the repository, cheapest level first; exit 1 on any finding."""
     from claimcorpus.fastcheck import FastValidator
     from claimcorpus.layout import GOLD
 
     repo = _repo(root)
+    if engine not in ("pandas", "spark"):
+        fail(f"--engine {engine!r}: unknown engine. Fix: use --engine pandas or --engine spark")
     part = None
     if shard:
         i, _, n = shard.partition("/")
@@ -144,9 +148,14 @@ def validate(
     v = FastValidator(repo, jobs=jobs, shard=part)
     findings = v.run()
     if gx and not findings and not part and GOLD in repo.layers():
-        from claimcorpus.build import gate_tables, release_rows
+        if engine == "spark":
+            from claimcorpus.gxspark import run_repo
 
-        findings = _gate(repo)(release_rows(repo, gate_tables()))
+            findings = run_repo(repo).findings
+        else:
+            from claimcorpus.gxbatch import run_repo
+
+            findings = run_repo(repo, jobs).findings
     for f in findings[:max_errors]:
         typer.echo(str(f))
     if len(findings) > max_errors:
@@ -343,11 +352,10 @@ def preannotate(
 def baselines_cmd(root: RootOpt = None) -> None:
     """Print the card's baselines table (the build puts the same table in corpus/README.md)."""
     from claimcorpus.baselines import table
-    from claimcorpus.build import collect
+    from claimcorpus.build import LazyGold, Source
 
-    repo = _repo(root)
-    data = collect(repo)
-    sys.stdout.write(table(repo, data["gold"], data["splits"]))
+    src = Source(_repo(root))
+    sys.stdout.write(table(src.repo, LazyGold(src), src.splits))
 
 
 def _pct(x: float | None) -> str:
@@ -396,19 +404,11 @@ def adjudicate(
                f"({', '.join(repo.rel(p) for p in stale) or 'all up to date'})")
 
 
-def _gate(repo: Repo):
-    """The Great Expectations gate as the build calls it; Data Docs go to build/data_docs/."""
-    from claimcorpus.gx_suite import run_gate
+def _gate(out: Path) -> list:
+    """The Great Expectations gate as the build calls it: over the release just written, batch by batch."""
+    from claimcorpus.gxbatch import run_release
 
-    def gate(rows: dict) -> list:
-        import pandas as pd
-
-        result = run_gate({name: pd.DataFrame(r) for name, r in rows.items()}, repo.root / "build" / "data_docs")
-        if result.docs_path:
-            typer.echo(f"Great Expectations Data Docs: {result.docs_path}", err=True)
-        return result.findings
-
-    return gate
+    return run_release(out).findings
 
 
 @app.command()
@@ -420,10 +420,10 @@ def build(
     from rich.progress import Progress
 
     from claimcorpus import build as release
-    from claimcorpus.validate import Validator
+    from claimcorpus.fastcheck import FastValidator
 
     repo = _repo(root)
-    findings = Validator(repo).run()
+    findings = FastValidator(repo).run()  # the reference Validator's findings, in parallel (tests/test_bench.py)
     if findings:
         for f in findings[:50]:
             typer.echo(str(f))
@@ -431,7 +431,7 @@ def build(
              "Fix: correct each finding above as its 'Fix:' says, then build again")
     try:
         if check:
-            differ = release.check(repo, _gate(repo))
+            differ = release.check(repo, _gate)
             if differ:
                 for path in differ:
                     typer.echo(f"differs: corpus/{path}")
@@ -447,7 +447,7 @@ def build(
             return
         with Progress(transient=True) as bar:
             task = bar.add_task("building", total=None)
-            info = release.build(repo, _gate(repo), progress=lambda what: bar.update(task, description=what))
+            info = release.build(repo, _gate, progress=lambda what: bar.update(task, description=what))
     except release.GateFailed as err:
         for f in err.findings[:50]:
             typer.echo(str(f))

@@ -25,7 +25,8 @@ DOCUMENT_FIELDS = ("doc_id", "path", "sha256_raw", "sha256_text", "n_chars", "la
 
 @dataclass(frozen=True)
 class Config:
-    """One release config. ``rows(data, doc_ids)`` gets build.collect()'s data and the split's documents."""
+    """One release config. ``rows(data, doc_ids)`` gets {"docs", "gold", "layer_rows"} of the documents it writes
+    (the streaming build passes one document at a time: build.document_rows)."""
 
     name: str
     features: Callable[[], Features]

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from claimcorpus import schema
@@ -47,7 +48,8 @@ CORPUS_BOUNDS: dict[str, tuple[float, float]] = {
     "entities_per_sentence": (0.1, 10.0),
     "claims_per_sentence": (0.3, 5.0),
 }
-BOUND_COLUMNS = {"hedged_share": "hedged", "entities_per_sentence": "n_entities", "claims_per_sentence": "n_claims"}
+# hedged is averaged as hedged_flag (1.0 / 0.0, null stays null): Spark cannot average a boolean column.
+BOUND_COLUMNS = {"hedged_share": "hedged_flag", "entities_per_sentence": "n_entities", "claims_per_sentence": "n_claims"}
 
 
 
@@ -60,7 +62,10 @@ def gate_tables() -> tuple[str, ...]:
     """The release tables the gate checks."""
     return ("documents", "sentences", *span_tables())
 
-RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}
+# row_pos (the row's position in its table) orders the offending rows when batches are merged (gxbatch.py)
+RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id", "row_pos"]}
+# Expectations over a whole table (an aggregate), run once over the corpus; every other one judges rows.
+TABLE_LEVEL = ("expect_table_row_count_to_equal", "expect_column_mean_to_be_between")
 SHOWN = 3  # offending rows spelled out in a message
 LISTED = 5  # offending row ids in a finding's record
 
@@ -95,9 +100,15 @@ def _not_null(cols: tuple[str, ...]) -> Iterator:
         yield _x("E402", f"{col} is never null", "ExpectColumnValuesToNotBeNull", column=col)
 
 
-def _before(a: str, b: str, says: str, *, strict: bool = True, **kw) -> Any:
-    """a < b (or a <= b): rows where b is not greater than a are reported."""
-    return _x("E404", says, "ExpectColumnPairValuesAToBeGreaterThanB", column_A=b, column_B=a, or_equal=not strict, **kw)
+def _before(a: str, b: str, says: str, *, strict: bool = True) -> Any:
+    """a < b (or a <= b): rows where b is not greater than a are reported.
+
+    A row missing either value is skipped, on every engine alike (pandas would count NaN > x as a failure,
+    Spark's null comparison as a pass): a missing offset is E402's finding, an unknown document or
+    sentence (no length to compare with) E410's.
+    """
+    return _x("E404", says, "ExpectColumnPairValuesAToBeGreaterThanB", column_A=b, column_B=a, or_equal=not strict,
+              ignore_row_if="either_value_is_missing")
 
 
 def _equal(code: str, a: str, b: str, says: str) -> Any:
@@ -112,9 +123,9 @@ def _nonempty(col: str) -> Any:
     return _x("E405", f"{col} is not empty", "ExpectColumnValueLengthsToBeBetween", column=col, min_value=1)
 
 
-def _offsets(start: str, end: str, limit: str, what: str, **kw) -> list:
-    return [_nonneg(start), _before(start, end, f"{what}: {start} < {end}", **kw),
-            _before(end, limit, f"{what}: {end} <= {limit}", strict=False, **kw)]
+def _offsets(start: str, end: str, limit: str, what: str) -> list:
+    return [_nonneg(start), _before(start, end, f"{what}: {start} < {end}"),
+            _before(end, limit, f"{what}: {end} <= {limit}", strict=False)]
 
 
 def document_expectations() -> list:
@@ -165,8 +176,7 @@ def _offset_expectations(o: Offsets) -> list:
         return [_nonneg(start), _before(start, "start", f"{o.name} starts at or before the {o.of}", strict=False),
                 _before("end", end, f"{o.name} ends at or after the {o.of}", strict=False),
                 _before(end, "sentence_len", f"{end} <= sentence length", strict=False), sliced]
-    kw = {"ignore_row_if": "either_value_is_missing"} if o.optional else {}
-    return [*_offsets(start, end, "sentence_len", f"{o.of} {o.name} in its sentence", **kw), sliced]
+    return [*_offsets(start, end, "sentence_len", f"{o.of} {o.name} in its sentence"), sliced]
 
 
 def span_expectations(table: str) -> list:
@@ -235,7 +245,8 @@ def _doc_lengths(keys: pd.Series, texts: pd.Series) -> pd.Series:
 
 
 def _row_ids(ids: pd.Series) -> list[str]:
-    return [v if isinstance(v, str) and v else f"row {i}" for i, v in enumerate(ids)]
+    """The id, or "row <position in the table>" where it is missing (the frame's index is that position)."""
+    return [v if isinstance(v, str) and v else f"row {i}" for i, v in zip(ids.index, ids, strict=True)]
 
 
 def _count(v) -> int | None:
@@ -248,13 +259,18 @@ def _count_when(spans, field: str) -> int | None:
     return sum(bool(x.get(field)) for x in spans)
 
 
+def _flag(v) -> float | None:
+    return float(v) if isinstance(v, (bool, np.bool_)) else None
+
+
 def _per_sentence(ids: pd.Series, rows: pd.DataFrame) -> pd.Series:
     return ids.map(rows.groupby("sentence_id").size()).fillna(0).astype(int) if len(rows) else ids.map(lambda _: 0)
 
 
 def _sentences(sent: pd.DataFrame, spans: dict[str, pd.DataFrame], doc_text: pd.Series) -> pd.DataFrame:
     s = sent.copy()
-    s["row_id"] = _row_ids(s["id"])
+    s["row_id"], s["row_pos"] = _row_ids(s["id"]), s.index
+    s["hedged_flag"] = s["hedged"].map(_flag).astype("float64")
     for table, rows in spans.items():
         s[f"{table}_rows"] = _per_sentence(s["id"], rows)
         if f"n_{table}" not in s:  # counts from the nested lists of tables.py; else from the span table
@@ -277,6 +293,7 @@ def _spans(table: str, rows: pd.DataFrame, sent: pd.DataFrame, doc_text: pd.Seri
     d = rows.copy()
     by_id = sent.dropna(subset=["id"]).drop_duplicates("id").set_index("id")
     d["row_id"] = [f"{sid}[{_int(a)}:{_int(b)}]" for sid, a, b in zip(d["sentence_id"], d["start"], d["end"], strict=True)]
+    d["row_pos"] = d.index
     sentence_text = by_id["text"]
     d["sentence_len"] = _doc_lengths(d["sentence_id"], sentence_text)
     d["sentence_doc_id"] = d["sentence_id"].map(by_id["doc_id"])
@@ -313,7 +330,7 @@ def prepare(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
     doc_text = docs.dropna(subset=["doc_id"]).drop_duplicates("doc_id").set_index("doc_id")["text"]
     spans = {t: tables[t] for t in span_tables()}
     sent = _sentences(tables["sentences"], spans, doc_text)
-    docs["row_id"] = _row_ids(docs["doc_id"])
+    docs["row_id"], docs["row_pos"] = _row_ids(docs["doc_id"]), docs.index
     docs["text_len"] = _lengths(docs["text"])
     docs["sentence_rows"] = docs["doc_id"].map(sent.groupby("doc_id").size()).fillna(0).astype(int)
     frames = {"documents": docs, "sentences": sent}
@@ -327,11 +344,15 @@ def prepare(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
 # -- running ---------------------------------------------------------------------------------
 
 
-def _context(suites: dict):
-    """An ephemeral context (in memory; only Data Docs touch the disk) with one Checkpoint per table."""
+def _context(suites: dict, formats: Mapping[str, dict] | None = None):
+    """An ephemeral context (in memory; only Data Docs touch the disk) with a Checkpoint per suite and result format.
+
+    Returns (context, {(suite name, format name): checkpoint}); the default format is "complete" (RESULT_FORMAT).
+    """
     gx = _gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    formats = formats or {"complete": RESULT_FORMAT}
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas(name="claimcorpus")
@@ -340,9 +361,45 @@ def _context(suites: dict):
         batch = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe(f"{name}-whole")
         vd = context.validation_definitions.add(
             gx.ValidationDefinition(name=name, data=batch, suite=context.suites.add(suite)))
-        checkpoints[name] = context.checkpoints.add(
-            gx.Checkpoint(name=f"gate-{name}", validation_definitions=[vd], result_format=RESULT_FORMAT))
+        for fmt, result_format in formats.items():
+            checkpoints[name, fmt] = context.checkpoints.add(
+                gx.Checkpoint(name=f"gate-{name}-{fmt}", validation_definitions=[vd], result_format=result_format))
     return context, checkpoints
+
+
+def outcomes(result) -> list[dict]:
+    """A checkpoint result as plain records, one per expectation in suite order (picklable, mergeable)."""
+    out = []
+    for vr in result.run_results.values():
+        for r in vr.results:
+            cfg, res = r.expectation_config, r.result
+            rows = res.get("unexpected_index_list")
+            out.append({"type": cfg.type, "kwargs": dict(cfg.kwargs), "meta": dict(cfg.meta), "success": bool(r.success),
+                        "exception": _exception(r.exception_info), "rows": rows,
+                        "element_count": res.get("element_count"),
+                        "unexpected_count": res.get("unexpected_count", len(rows) if rows is not None else None),
+                        "observed_value": res.get("observed_value")})
+    return out
+
+
+def suite_order(suite) -> Callable[[dict], int]:
+    """Sort key putting outcomes in suite order (GE returns them in an order of its own): findings are listed
+    per table in the order the suite states its expectations, whatever engine or batching ran them."""
+    index = {(e.expectation_type, e.meta["says"]): i for i, e in enumerate(suite.expectations)}
+    return lambda o: index[o["type"], o["meta"]["says"]]
+
+
+def merge(parts: list[dict]) -> dict:
+    """One expectation's outcomes over several batches as if it had run once over all their rows."""
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+    total = lambda key: None if any(p[key] is None for p in parts) else sum(p[key] for p in parts)  # noqa: E731
+    rows = None if all(p["rows"] is None for p in parts) else sorted(
+        (r for p in parts for r in p["rows"] or ()), key=lambda r: r["row_pos"])
+    return {**first, "success": all(p["success"] for p in parts),
+            "exception": next((p["exception"] for p in parts if p["exception"]), None),
+            "element_count": total("element_count"), "unexpected_count": total("unexpected_count"), "rows": rows}
 
 
 def _short(v) -> str:
@@ -365,28 +422,26 @@ def _exception(info: dict | None) -> str | None:
     return "; ".join(dict.fromkeys(msgs)) or None
 
 
-def _finding(table: str, res) -> Finding:
-    cfg, out = res.expectation_config, res.result
-    code, says = cfg.meta["code"], cfg.meta["says"]
-    cols = {k: v for k, v in cfg.kwargs.items() if k in ("column", "column_A", "column_B", "column_list")}
-    head = cfg.type + (f"({', '.join(f'{k}={v}' for k, v in cols.items())})" if cols else "") + f": {says}"
+def finding(table: str, o: dict) -> Finding:
+    """The Finding of one failed expectation outcome (see `outcomes`), naming up to SHOWN offending rows."""
+    code, says = o["meta"]["code"], o["meta"]["says"]
+    cols = {k: v for k, v in o["kwargs"].items() if k in ("column", "column_A", "column_B", "column_list")}
+    head = o["type"] + (f"({', '.join(f'{k}={v}' for k, v in cols.items())})" if cols else "") + f": {says}"
     where = f"corpus/{table}"
-    problem = _exception(res.exception_info)
-    if problem:
-        return Finding(code, where, None, None, f"{head}; could not be evaluated: {problem}")
-    rows = out.get("unexpected_index_list")
+    if o["exception"]:
+        return Finding(code, where, None, None, f"{head}; could not be evaluated: {o['exception']}")
+    rows = o["rows"]
     if rows is None:
-        expected = {k: v for k, v in cfg.kwargs.items() if k in ("value", "min_value", "max_value")}
-        return Finding(code, where, None, None, f"{head}; observed {_observed(out.get('observed_value'))}, expected {expected}")
+        expected = {k: v for k, v in o["kwargs"].items() if k in ("value", "min_value", "max_value")}
+        return Finding(code, where, None, None, f"{head}; observed {_observed(o['observed_value'])}, expected {expected}")
     by_id: dict[str, dict] = {}
-    for r in rows:
+    for r in sorted(rows, key=lambda r: r["row_pos"]):  # table order, whichever engine listed them
         by_id.setdefault(r["row_id"], r)  # one example per row id (a duplicate shows once)
     first, ids = list(by_id.values()), list(by_id)
-    shown = "; ".join(f"{r['row_id']} (" + ", ".join(f"{k}={_short(v)}" for k, v in r.items() if k != "row_id") + ")"
-                      for r in first[:SHOWN])
+    shown = "; ".join(f"{r['row_id']} (" + ", ".join(f"{k}={_short(v)}" for k, v in r.items() if k not in ("row_id", "row_pos"))
+                      + ")" for r in first[:SHOWN])
     record = ", ".join(ids[:LISTED]) + (f" and {len(ids) - LISTED} more" if len(ids) > LISTED else "")
-    return Finding(code, where, None, record, f"{head}; {out.get('unexpected_count', len(rows))} of "
-                                              f"{out.get('element_count')} rows, e.g. {shown}")
+    return Finding(code, where, None, record, f"{head}; {o['unexpected_count']} of {o['element_count']} rows, e.g. {shown}")
 
 
 def _data_docs(context, docs_dir: Path) -> Path:
@@ -400,14 +455,17 @@ def _data_docs(context, docs_dir: Path) -> Path:
 
 def run_gate(tables: Mapping[str, pd.DataFrame], docs_dir: Path | None = None,
              bounds: Mapping[str, tuple[float, float]] = CORPUS_BOUNDS) -> GateResult:
-    """Run every suite on its table; one Finding per failed expectation, naming the offending rows."""
+    """Run every suite on its whole table, in memory; one Finding per failed expectation, naming the offending rows.
+
+    For a release on disk, `gxbatch.run_release` runs the same suites batch by batch with the same findings.
+    """
     frames, params = prepare(tables)
-    context, checkpoints = _context(build_suites(bounds))
+    suites = build_suites(bounds)
+    context, checkpoints = _context(suites)
     findings, success = [], True
-    for name, checkpoint in checkpoints.items():
+    for (name, _), checkpoint in checkpoints.items():
         result = checkpoint.run(batch_parameters={"dataframe": frames[name]}, expectation_parameters=params)
         success &= bool(result.success)
-        for vr in result.run_results.values():
-            findings += [_finding(name, r) for r in vr.results if not r.success]
+        findings += [finding(name, o) for o in sorted(outcomes(result), key=suite_order(suites[name])) if not o["success"]]
     docs_path = _data_docs(context, docs_dir) if docs_dir is not None else None
     return GateResult(success and not findings, findings, docs_path)

@@ -187,7 +187,7 @@ def rehydrate(standoff_dir: Path, texts: Path, out: Path) -> list[str]:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        build.write_configs(tmp, {s: build.config_rows(data, ids, names) for s, ids in splits.items() if ids}, names)
+        build.write_split_rows(tmp, {s: build.config_rows(data, ids, names) for s, ids in splits.items() if ids}, names)
         for config in CONFIGS:
             shutil.copytree(standoff_dir / "data" / config, tmp / "data" / config)
         for name in FULL_FILES:

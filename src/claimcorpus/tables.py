@@ -87,19 +87,25 @@ def token_row(rec: dict) -> dict:
     """Tokens and IOB2 tags of one sentence.
 
     An entity edge inside a token (e.g. 'Soviet' in 'Soviet-era' when the tokenizer keeps it whole)
-    is widened to the token boundary, so the tag goes to the token holding the edge.
+    is widened to the token boundary, so the tag goes to the token holding the edge. The tags are
+    what ``biluo_to_iob(offsets_to_biluo_tags(doc, spans))`` gives for these token-aligned spans (B- on
+    the first token, I- on the rest; tests/test_build_rows.py compares the two), set directly: spaCy's
+    function walks every token of the sentence for each call and was most of the build's time.
     """
-    from spacy.training import biluo_to_iob, offsets_to_biluo_tags
-
     doc = _tokenizer()(rec["text"])
-    offsets, taken = [], set()
+    tags, ids = [0] * len(doc), _iob_ids()
+    taken: set[int] = set()
     for e in sorted(rec["entities"], key=lambda x: x["start"]):
         span = doc.char_span(e["start"], e["end"], alignment_mode="expand")
-        if span is None or taken & set(range(span.start, span.end)):
+        if span is None or taken.intersection(range(span.start, span.end)):
             continue  # two entities inside one token: the first keeps it
-        taken |= set(range(span.start, span.end))
-        offsets.append((span.start_char, span.end_char, e["label"]))
-    tags = biluo_to_iob(offsets_to_biluo_tags(doc, offsets))
-    ids = {name: i for i, name in enumerate(iob_names())}
+        taken.update(range(span.start, span.end))
+        tags[span.start] = ids[f"B-{e['label']}"]
+        tags[span.start + 1:span.end] = [ids[f"I-{e['label']}"]] * (span.end - span.start - 1)
     return {"id": rec["id"], "doc_id": rec["doc_id"], "tokens": [t.text for t in doc],
-            "token_starts": [t.idx for t in doc], "ner_tags": [ids[t] for t in tags]}
+            "token_starts": [t.idx for t in doc], "ner_tags": tags}
+
+
+@functools.cache
+def _iob_ids() -> dict[str, int]:
+    return {name: i for i, name in enumerate(iob_names())}

@@ -1,0 +1,47 @@
+"""The Spark engine (gxspark) finds exactly what the pandas engine finds, on the repository's release and on
+a release carrying every level-4 corruption of tests/test_gx_suite.py at once (as parquet, with corpus
+bounds that fail). A Spark run costs minutes on a busy 2-core machine, hence two runs, one SparkSession."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT
+from test_gx_suite import GROUPS, release
+from test_gxbatch import write_release
+
+from claimcorpus import gxbatch
+from claimcorpus.checks import CHECKS
+
+pytest.importorskip("pyspark")
+TIGHT = {"hedged_share": (0.9, 0.95), "entities_per_sentence": (0.1, 10.0), "claims_per_sentence": (0.3, 5.0)}
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from claimcorpus.gxspark import session
+
+    s = session("local[1]")
+    yield s
+    s.stop()
+
+
+def test_spark_equals_pandas_on_the_repository_release(spark):
+    from claimcorpus.gxspark import run_release
+
+    corpus = ROOT / "corpus"
+    want = [str(f) for f in gxbatch.run_release(corpus, jobs=1).findings]
+    assert want == []  # the committed release is valid
+    assert [str(f) for f in run_release(corpus, spark).findings] == want
+
+
+def test_spark_equals_pandas_on_every_level_4_corruption(spark, tmp_path):
+    from claimcorpus.gxspark import run_release
+
+    t = release()
+    for group in GROUPS:
+        for _, corrupt, _ in group:
+            corrupt(t)
+    corpus = write_release(t, tmp_path / "corpus")
+    want = [str(f) for f in gxbatch.run_release(corpus, jobs=1, bounds=TIGHT).findings]
+    assert {f.split(" ")[1] for f in want} == {c for c, chk in CHECKS.items() if chk.level == 4}
+    assert [str(f) for f in run_release(corpus, spark, bounds=TIGHT).findings] == want
