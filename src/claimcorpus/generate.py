@@ -37,12 +37,12 @@ def labels_md(repo: Repo) -> str:
 
 def baselines_md(repo: Repo) -> str:
     from claimcorpus.baselines import table
-    from claimcorpus.build import collect
+    from claimcorpus.build import LazyGold, Source
     from claimcorpus.errors import CorpusError
 
     try:
-        data = collect(repo)
-        body = table(repo, data["gold"], data["splits"])
+        src = Source(repo)
+        body = table(src.repo, LazyGold(src), src.splits)
     except (CorpusError, OSError) as err:
         body = f"No baselines: {err}\n"
     return (HEADER_MD.format(src="src/claimcorpus/baselines.py and annotations/") + "# Baselines\n\n"
