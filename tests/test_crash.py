@@ -23,7 +23,7 @@ from claimcorpus.layout import Repo
 from claimcorpus.txn import TXN
 from claimcorpus.validate import Validator
 from conftest import BASE, tree
-from test_hostile import cc, export
+from test_hostile import GUIDELINES, cc, export
 
 NEW_DOC = b"Ferries stop at 9 p.m. Roads stay open.\r\n\xe2\x82\xac5 tolls rise.\n"
 
@@ -35,7 +35,8 @@ COMMANDS = {
     "ls export": (None, ("ls", "export", "--out", "build/tasks.json")),
     # the release swap: an old corpus/ is replaced whole (the build's file operations; the GE gate, which
     # writes nothing into the repository, is left out to keep the test fast: test_hostile builds with it)
-    "build": (lambda root, tmp: [(root / p).parent.mkdir(parents=True, exist_ok=True) or (root / p).write_text("old\n")
+    "build": (lambda root, tmp: [GUIDELINES(root, tmp)] + [(root / p).parent.mkdir(parents=True, exist_ok=True)
+                                 or (root / p).write_text("old\n")
                                  for p in ("corpus/README.md", "corpus/data/old/train.parquet")], "build"),
     "init": (None, ("init", "{tmp}/fresh")),
 }

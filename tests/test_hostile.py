@@ -25,7 +25,7 @@ import pytest
 from claimcorpus import cli
 from claimcorpus.labelstudio.tasks import export_tasks
 from claimcorpus.layout import Repo
-from conftest import BASE, TEXTS, tree
+from conftest import BASE, ROOT, TEXTS, tree
 
 D = "base1"
 SAME = "same"
@@ -117,6 +117,7 @@ def nested(depth: int) -> str:
     return "[" * depth + "]" * depth
 
 
+GUIDELINES = put("annotations/GUIDELINES.md", (ROOT / "annotations" / "GUIDELINES.md").read_bytes())  # the card cites it
 NEW_DOC = "Storm hits the coast. Ferries stop at 9 p.m.\n"
 
 
@@ -269,7 +270,7 @@ ROWS = [
         export(lambda ts: first_region(ts)["value"].update(start=first_region(ts)["value"]["start"] + 1))),
     Row("#12 validate --max-errors -1", ("validate", "--max-errors", "-1"), 1, "greater than or equal to 0"),
     # successes: the correct new state
-    Row("#11 build: ordinary permissions", ("build",), 0, "built corpus/", state=ordinary_modes),
+    Row("#11 build: ordinary permissions", ("build",), 0, "built corpus/", GUIDELINES, state=ordinary_modes),
     Row("ingest CRLF + BOM + emoji + euro", ("ingest", "{tmp}/crlf_bom.txt", "--split", "test"), 0,
         "ingested crlf_bom", put("crlf_bom.txt", (TEXTS / "crlf_bom.txt").read_bytes(), outside=True),
         ingested("crlf_bom.txt", "crlf_bom", "test", (TEXTS / "crlf_bom.txt").read_bytes())),
