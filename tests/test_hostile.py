@@ -253,6 +253,9 @@ ROWS = [
     Row("#9 publish --repo-id '../../x y'", ("publish", "--repo-id", "../../x y"), 1, "not a Hub repository id",
         both(put("corpus/README.md", "card\n"), put("corpus/release.json", '{"version": "%s"}' % __import__(
             "claimcorpus").__version__), env(HF_TOKEN="x"))),
+    Row("publish --dry-run --repo-id 'a b/c' (audit F1)", ("publish", "--repo-id", "a b/c", "--dry-run"), 1,
+        "not a Hub repository id", both(put("corpus/README.md", "card\n"), put("corpus/release.json", '{"version": "%s"}' % __import__(
+            "claimcorpus").__version__), env(HF_HUB_OFFLINE="1"))),
     # 10-12: silently wrong or misleading
     Row("#10 --offsets utf16 on regions without text", ("ls", "import", "{tmp}/export.json", "--annotator", "x",
                                                          "--offsets", "utf16"), 1, "carries no text",

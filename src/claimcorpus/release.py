@@ -123,12 +123,27 @@ def publish_plan(repo: Repo, *, standoff: bool = False, remote: list[str] | None
             "standoff": standoff}
 
 
+def check_repo_id(repo_id: str) -> None:
+    """Refuse anything but ORG/NAME as the Hub spells it (huggingface_hub's own check)."""
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    try:
+        validate_repo_id(repo_id)
+        if repo_id.count("/") != 1:
+            raise HFValidationError("it must be ORG/NAME")
+    except HFValidationError as err:
+        raise CorpusError(repo_id, f"not a Hub repository id ({str(err).splitlines()[0][:120]})",
+                          "use --repo-id ORG/NAME with letters, digits, '-', '_' and '.'") from None
+
+
 def remote_files(repo_id: str) -> tuple[list[str] | None, str | None]:
     """The files of the Hub dataset repo now, or (None, why not) when it cannot be listed."""
     from httpx2 import HTTPError
     from huggingface_hub import HfApi
     from huggingface_hub.errors import RepositoryNotFoundError
 
+    check_repo_id(repo_id)
     try:
         return HfApi(token=os.environ.get("HF_TOKEN")).list_repo_files(repo_id, repo_type="dataset"), None
     except RepositoryNotFoundError:
@@ -141,16 +156,9 @@ def publish(repo: Repo, repo_id: str, plan: dict) -> str:
     """Upload the plan's folder to the Hub dataset repo, deleting stale files, and tag the revision; token from HF_TOKEN."""
     from httpx2 import HTTPError  # huggingface_hub 2.x's HTTP client (not httpx)
     from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError, HFValidationError
-    from huggingface_hub.utils import validate_repo_id
+    from huggingface_hub.errors import HfHubHTTPError
 
-    try:
-        validate_repo_id(repo_id)
-        if repo_id.count("/") != 1:
-            raise HFValidationError("it must be ORG/NAME")
-    except HFValidationError as err:
-        raise CorpusError(repo_id, f"not a Hub repository id ({str(err).splitlines()[0][:120]})",
-                          "use --repo-id ORG/NAME with letters, digits, '-', '_' and '.'") from None
+    check_repo_id(repo_id)
     token = os.environ.get("HF_TOKEN")
     if not token:
         raise CorpusError("HF_TOKEN", "no Hugging Face token in the environment", "export HF_TOKEN=<a write token>")
