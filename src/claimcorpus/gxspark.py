@@ -112,6 +112,14 @@ def _row_id(col):
     return F.when(col.isNotNull() & (col != ""), col).otherwise(F.concat(F.lit("row "), F.col("row_pos").cast("string")))
 
 
+def _count_where(field: str):
+    """An aggregate merge (acc, span) counting spans whose ``field`` is true. pyspark reads the arity
+    of the function it is given, so ``field`` is bound by a closure, never by a default argument."""
+    from pyspark.sql import functions as F
+
+    return lambda acc, c: acc + F.when(F.coalesce(c[field], F.lit(False)), 1).otherwise(0)
+
+
 def prepare(spark, corpus: Path) -> tuple[dict, dict]:
     """The five tables with gx_suite.prepare's derived columns, and the suite parameters (Spark aggregates)."""
     from pyspark.sql import functions as F
@@ -136,8 +144,7 @@ def prepare(spark, corpus: Path) -> tuple[dict, dict]:
             rows = rows.where(F.col(flag.when) == F.lit(True))
             if flag.count:
                 s = s.withColumn(flag.count, F.when(F.col(kind.field).isNotNull(), F.aggregate(
-                    kind.field, F.lit(0),
-                    lambda acc, c, w=flag.when: acc + F.when(F.coalesce(c[w], F.lit(False)), 1).otherwise(0))))
+                    kind.field, F.lit(0), _count_where(flag.when))))
         counts.append((per_sentence(rows, flag.rows), flag.rows))
     for c, name in counts:
         s = s.join(c.withColumnRenamed("sentence_id", "_k"), s["id"] == F.col("_k"), "left").drop("_k") \
