@@ -91,15 +91,20 @@ def make_layer(repo: Repo, name: str, annotations: list[dict]) -> None:
     write_layer(repo, name, DOC, records, overwrite=True)
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory) -> Repo:
-    root = tmp_path_factory.mktemp("repo")
+def sentences_repo(root) -> Repo:
+    """A repository at ``root`` holding TEXT as document DOC, ingested for real (shared by the scorer's tests)."""
     src = root / "in" / f"{DOC}.txt"
     src.parent.mkdir()
     src.write_text(TEXT, encoding="utf-8")
     r = Repo(root)
     init(root)
     ingest(r, src)
+    return r
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Repo:
+    r = sentences_repo(tmp_path_factory.mktemp("repo"))
     assert [s["text"] for s in read_segments(r, DOC)] == SENTS
     make_layer(r, "a", LAYER_A)
     make_layer(r, "b", LAYER_B)

@@ -9,14 +9,12 @@ import re
 
 import pytest
 from conftest import ROOT, run_cli
-from test_agreement import DOC, LAYER_A, SENTS, make_layer
+from test_agreement import DOC, LAYER_A, SENTS, make_layer, sentences_repo
 
 from claimcorpus import baselines
-from claimcorpus.documents import ingest
 from claimcorpus.errors import CorpusError
 from claimcorpus.layers import read_layer
 from claimcorpus.layout import Repo
-from claimcorpus.scaffold import init
 from claimcorpus.validate import Validator
 
 GUIDE = (ROOT / "annotations" / "GUIDELINES.md").read_text(encoding="utf-8")
@@ -81,13 +79,7 @@ def test_unknown_baseline_and_missing_pipeline():
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Repo:
-    root = tmp_path_factory.mktemp("pre")
-    src = root / "in" / f"{DOC}.txt"
-    src.parent.mkdir()
-    src.write_text(" ".join(SENTS) + "\n", encoding="utf-8")
-    r = Repo(root)
-    init(root)
-    ingest(r, src)
+    r = sentences_repo(tmp_path_factory.mktemp("pre"))
     make_layer(r, "gold", LAYER_A)
     return r
 

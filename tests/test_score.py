@@ -9,13 +9,11 @@ import shutil
 import numpy as np
 import pytest
 from conftest import ROOT, run_cli
-from test_agreement import DOC, LAYER_A, LAYER_B, SENTS, make_layer
+from test_agreement import DOC, LAYER_A, LAYER_B, make_layer, sentences_repo
 
 from claimcorpus.agreement import agreement
-from claimcorpus.documents import ingest
 from claimcorpus.layers import read_layer
 from claimcorpus.layout import Repo
-from claimcorpus.scaffold import init
 from claimcorpus.score import ScoreFindings, score, score_markdown
 
 SCORES = [0.2, 0.9, 0.5]  # s1 (check-worthy) first, then s2 (not), then s0 (check-worthy)
@@ -23,13 +21,8 @@ SCORES = [0.2, 0.9, 0.5]  # s1 (check-worthy) first, then s2 (not), then s0 (che
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Repo:
-    root = tmp_path_factory.mktemp("repo")
-    src = root / "in" / f"{DOC}.txt"
-    src.parent.mkdir()
-    src.write_text(" ".join(SENTS) + "\n", encoding="utf-8")
-    r = Repo(root)
-    init(root)
-    ingest(r, src)
+    r = sentences_repo(tmp_path_factory.mktemp("repo"))
+    root = r.root
     make_layer(r, "gold", LAYER_A)
     make_layer(r, "b", LAYER_B)
     recs = read_layer(r, "b", DOC)
