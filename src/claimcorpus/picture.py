@@ -99,7 +99,7 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 def with_source(png: bytes, digest: str) -> bytes:
     """``png`` with a tEXt chunk ``claimcorpus:html-sha256 = digest`` right after its IHDR chunk.
 
-    >>> with_source(bytes(8) + _chunk(b"IHDR", bytes(13)), "ab")[33:37]
+    >>> with_source(bytes(8) + _chunk(b"IHDR", bytes(13)), "ab")[37:41]
     b'tEXt'
     """
     ihdr_end = 8 + 12 + struct.unpack(">I", png[8:12])[0]
