@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from claimcorpus.errors import CorpusError
-from claimcorpus.layers import read_layer, read_meta, read_segments, with_flags
+from claimcorpus.layers import layer_json, meta_path, read_layer, read_meta, read_segments, with_flags
 from claimcorpus.layout import Repo
 from claimcorpus.textio import dumps, iter_jsonl
 
@@ -300,17 +300,13 @@ def log_markdown(dec: Decisions, rules: dict[str, str], gold: dict[str, list[dic
     return "\n".join(lines) + "\n"
 
 
-def layer_meta_json(dec: Decisions) -> str:
-    return json.dumps(dec.header["gold"], indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-
-
 def outputs(repo: Repo, dec: Decisions, rules: dict[str, str]) -> dict[Path, str]:
     """Every file adjudication writes, with its content: the gold layer's files and ADJUDICATION.md."""
     gold = gold_records(repo, dec)
     layer = dec.header["gold"]["layer"]
     if layer in (dec.header["a"], dec.header["b"]):
         raise CorpusError(dec.where, f"the gold layer {layer!r} is one of the passes", "name another gold layer")
-    files = {repo.layer_dir(layer) / "layer.json": layer_meta_json(dec)}
+    files = {meta_path(repo, layer): layer_json(dec.header["gold"])}
     for doc_id, recs in gold.items():
         files[repo.layer_file(layer, doc_id)] = "".join(dumps(r) + "\n" for r in recs)
     files[repo.root / LOG] = log_markdown(dec, rules, gold)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from claimcorpus.labelstudio.config import PATH as LABELSTUDIO_XML
+from claimcorpus.labelstudio.config import label_config
 from claimcorpus.layout import Repo
 from claimcorpus.txn import Transaction
 
@@ -52,26 +54,34 @@ def baselines_md(repo: Repo) -> str:
             "system with `claimcorpus score PREDICTIONS` (docs/scoring.md).\n\n" + body)
 
 
+def labelstudio_xml(repo: Repo) -> str:
+    return label_config()
+
+
 # path relative to the repository root -> producer of its full text
 GENERATED: dict[str, Callable[[Repo], str]] = {
     "docs/checks.md": checks_md,
     "docs/labels.md": labels_md,
     "docs/baselines.md": baselines_md,
-    "schema/labelstudio.xml": lambda repo: __import__("claimcorpus.labelstudio.config", fromlist=["label_config"]).label_config(),
+    LABELSTUDIO_XML: labelstudio_xml,
 }
 
 
-def regenerate(repo: Repo, write: bool = True) -> list[str]:
-    """Write (or, with write=False, only compare) every generated file; return those that differed."""
+def regenerate(repo: Repo, write: bool = True, only: tuple[str, ...] | None = None,
+               command: str = "generate") -> list[str]:
+    """Write (or, with write=False, only compare) every generated file, or those ``only`` names; return those
+    that differed. The one writer of every generated file: `claimcorpus generate` and `claimcorpus ls config`."""
     stale = {}
     for rel, produce in GENERATED.items():
+        if only is not None and rel not in only:
+            continue
         path = repo.root / rel
         text = produce(repo)
         current = path.read_text(encoding="utf-8") if path.is_file() else None
         if current != text:
             stale[rel] = text
     if write and stale:
-        with Transaction(repo.root, "generate") as tx:
+        with Transaction(repo.root, command) as tx:
             for rel, text in stale.items():
                 tx.write(rel, text, replace=True)  # generated files: replacing them is this command's job
     return list(stale)

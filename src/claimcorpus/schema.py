@@ -56,6 +56,16 @@ def load(name: str) -> dict:
 
 
 @cached
+def fields(name: str) -> tuple[str, ...]:
+    """The top-level fields of a record, in schema order: the one list of them (manifest entries, layer.json).
+
+    >>> fields("document")[:5]
+    ('doc_id', 'path', 'sha256_raw', 'sha256_text', 'n_chars')
+    """
+    return tuple(load(name)["properties"])
+
+
+@cached
 def _registry() -> Registry:
     resources = []
     for name in SCHEMAS:
