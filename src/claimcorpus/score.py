@@ -267,6 +267,12 @@ def figures() -> list[Figure]:
                    "sentence", "", "ap"),
             Figure("checkworthy.map", "Check-worthiness ranking, MAP over documents", "checkworthy",
                    "sentence", "", "map")]
+    listed = {f.task for f in out}
+    for _, u in units():  # a span kind registered later: its spans exact and overlap, labelled and not
+        if u.key not in listed:
+            out += [Figure(f"{u.key}.{mode}{suffix}", f"{u.title}, {mode}, {how}", u.key, mode, label)
+                    for suffix, how, label in (("", "labelled (micro)", ALL), (".unlabelled", "unlabelled", ANY))
+                    for mode in MATCHES]
     return out
 
 
