@@ -196,3 +196,14 @@ def test_adjudication_worksheet_has_the_new_kinds_disagreement(repo: Repo) -> No
 
     items = [i for i in worksheet(repo, "pass-a", "pass-b")[1:] if i["kind"] == "stances"]
     assert [(i["what"], i["a"]["text"], i["b"]) for i in items] == [("stance", "vastly inferior military power", None)]
+
+
+def test_diff_lists_the_new_kinds_changes(repo: Repo) -> None:
+    from claimcorpus.diff import compare_file
+
+    a, b = (repo.layer_file(layer, DOC).read_text(encoding="utf-8") for layer in ("pass-a", "pass-b"))
+    found = [(change, key[4], what) for change, key, what in compare_file(a, b) if key[0] == "stance"]
+    assert found == [("removed", "vastly inferior military power", "against")]
+    relabelled = b.replace('"label": "against"', '"label": "favor"', 1)
+    changed = [(c, k[0], w) for c, k, w in compare_file(b, relabelled)]
+    assert changed == [("relabelled", "stance", "against → favor")]

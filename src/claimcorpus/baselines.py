@@ -31,7 +31,7 @@ from pathlib import Path
 
 from claimcorpus import schema, tokens
 from claimcorpus.errors import CorpusError
-from claimcorpus.layers import SENTENCE_KEYS, with_flags
+from claimcorpus.layers import empty_record, with_flags
 
 GUIDELINES = Path("annotations/GUIDELINES.md")
 HEDGE_RULES = {"HEDGE-3": "modal", "HEDGE-4": "epistemic", "HEDGE-5": "evidential", "HEDGE-6": "approximator"}
@@ -118,8 +118,7 @@ def _body_end(text: str) -> int:
 # --- predictors -----------------------------------------------------------------------------------
 
 def _empty(rec: dict) -> dict:
-    return {**{k: rec[k] for k in SENTENCE_KEYS}, "entities": [], "hedges": [], "claims": [],
-            "hedged": False, "checkworthy": False}
+    return empty_record(rec)  # every kind's list empty, every flag false
 
 
 def hedge_lexicon_predict(root: Path) -> Callable[[dict, dict], dict]:
