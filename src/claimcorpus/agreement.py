@@ -64,10 +64,7 @@ class Span:
     tokens: frozenset[int]
 
 
-def tokenizer_info() -> str:
-    import spacy
-
-    return f'spacy.blank("en") tokenizer, spaCy {spacy.__version__}'
+tokenizer_info = tokens.description
 
 
 def token_offsets(text: str) -> list[tuple[int, int]]:

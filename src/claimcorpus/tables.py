@@ -67,13 +67,7 @@ def span_rows(kind: SpanKind, records: Iterable[dict]) -> Iterator[dict]:
                    **kind.flat_row(rec, span, encode)}
 
 
-def tokenizer_info() -> dict:
-    import spacy
-
-    return {"name": "spacy.blank('en').tokenizer", "spacy_version": spacy.__version__,
-            "tags": "IOB2 from spacy.training.offsets_to_biluo_tags + biluo_to_iob",
-            "misaligned_edges": "entity edges inside a token are widened to the whole token "
-                                "(Doc.char_span alignment_mode='expand'); the tag goes to the token holding the span start"}
+tokenizer_info = tokens.release_info
 
 
 def token_row(rec: dict) -> dict:
