@@ -137,7 +137,10 @@ def test_build_declares_and_fills_the_new_config(repo: Repo) -> None:
     info = next(i for i in card["dataset_info"] if i["config_name"] == "stances")
     label = next(f for f in info["features"] if f["name"] == "label")
     assert label["dtype"]["class_label"]["names"] == {str(i): n for i, n in enumerate(LABELS)}
-    assert "### Stances by label" in (repo.corpus / "README.md").read_text(encoding="utf-8")
+    card_text = (repo.corpus / "README.md").read_text(encoding="utf-8")
+    assert "### Stances by label" in card_text
+    assert "; stances favor, against, neutral." in card_text  # the label line of the datasheet
+    assert "| stances per sentence | 0.13 |" in card_text  # 2 gold stances over the 15 sentences
     rows = load_dataset(str(repo.corpus), "stances")["test"]
     text = [json.loads(line) for line in repo.layer_file(GOLD, DOC).read_text(encoding="utf-8").splitlines()][3]["text"]
     got = [(r["text"], rows.features["label"].int2str(r["label"]), r["target_text"]) for r in rows]
@@ -177,3 +180,30 @@ def test_agreement_compares_the_new_units(repo: Repo) -> None:
     assert report["spans"]["stances"]["exact"]["labelled"]["recall"] == 0.5
     assert report["spans"]["stance_targets"]["exact"]["labelled"]["precision"] == 1.0
     assert "stance_tokens" in report["categorical"]
+
+
+def test_score_reports_the_new_kind(repo: Repo) -> None:
+    from claimcorpus.score import score
+
+    figs = score(repo, repo.layer_dir("pass-b"), GOLD, resamples=20)["system"]["figures"]
+    assert figs["stances.exact"]["gold"] == 2 and figs["stances.exact"]["predicted"] == 1  # pass B has one of two
+    assert figs["stances.exact"]["matched"] == 1 and figs["stances.exact"]["recall"] == 0.5
+    assert figs["stance_targets.exact.unlabelled"]["matched"] == 1
+
+
+def test_adjudication_worksheet_has_the_new_kinds_disagreement(repo: Repo) -> None:
+    from claimcorpus.adjudication import worksheet
+
+    items = [i for i in worksheet(repo, "pass-a", "pass-b")[1:] if i["kind"] == "stances"]
+    assert [(i["what"], i["a"]["text"], i["b"]) for i in items] == [("stance", "vastly inferior military power", None)]
+
+
+def test_diff_lists_the_new_kinds_changes(repo: Repo) -> None:
+    from claimcorpus.diff import compare_file
+
+    a, b = (repo.layer_file(layer, DOC).read_text(encoding="utf-8") for layer in ("pass-a", "pass-b"))
+    found = [(change, key[4], what) for change, key, what in compare_file(a, b) if key[0] == "stance"]
+    assert found == [("removed", "vastly inferior military power", "against")]
+    relabelled = b.replace('"label": "against"', '"label": "favor"', 1)
+    changed = [(c, k[0], w) for c, k, w in compare_file(b, relabelled)]
+    assert changed == [("relabelled", "stance", "against → favor")]

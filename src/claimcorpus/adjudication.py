@@ -31,11 +31,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from claimcorpus.errors import CorpusError
-from claimcorpus.layers import read_layer, read_meta, read_segments, with_flags
+from claimcorpus.kinds import flags, kinds
+from claimcorpus.kinds import kind as kind_of
+from claimcorpus.layers import layer_json, meta_path, read_layer, read_meta, read_segments, with_flags
 from claimcorpus.layout import Repo
 from claimcorpus.textio import dumps, iter_jsonl
 
-KINDS = {"entities": "entity", "hedges": "hedge cue", "claims": "claim"}
+def _units() -> dict[str, str]:
+    """Span kind (its field) -> what one span is called, from the registry (kinds.py)."""
+    return {k.field: k.unit for k in kinds()}
+
+
 DECISIONS = ("a", "b", "both", "neither", "other")
 GUIDELINES = "annotations/GUIDELINES.md"
 LOG = "annotations/ADJUDICATION.md"
@@ -92,7 +98,7 @@ def split(items_a: list[dict], items_b: list[dict]) -> tuple[list[dict], list[tu
 def _what(kind: str, a: dict | None, b: dict | None) -> str:
     if kind == "hedges" and a and b and all(a[k] == b[k] for k in ("start", "end", "type")):
         return "hedge scope"
-    return KINDS[kind]
+    return _units()[kind]
 
 
 def _layer_records(repo: Repo, layer: str) -> dict[str, dict[str, dict]]:
@@ -125,7 +131,7 @@ def worksheet(repo: Repo, layer_a: str, layer_b: str) -> list[dict]:
             "gold": {"layer": "gold", "kind": "gold", "annotator": None, "date": date.today().isoformat(),
                      "guidelines_version": version.group(1) if version else None, "description": ""}}]
     for segs, i, a, b in _aligned(repo, layer_a, layer_b):
-        for kind in KINDS:
+        for kind in _units():
             for x, y in split(a[kind], b[kind])[1]:
                 out.append({"record": "disagreement", "id": f"D{len(out)}", "sentence_id": a["id"],
                             "doc_id": a["doc_id"], "index": a["index"], "kind": kind, "what": _what(kind, x, y),
@@ -187,8 +193,8 @@ def _check_item(rec: dict, rules: dict[str, str], at: str) -> None:
     if decision == "other" and not isinstance(rec.get("gold"), list):
         raise CorpusError(at, f"{rec.get('id')} is decided 'other' without a 'gold' list",
                           'give the items gold takes, e.g. "gold": [{...}], or [] for none')
-    if rec.get("kind") not in KINDS:
-        raise CorpusError(at, f"unknown kind {rec.get('kind')!r}", f"use one of {', '.join(KINDS)}")
+    if rec.get("kind") not in _units():
+        raise CorpusError(at, f"unknown kind {rec.get('kind')!r}", f"use one of {', '.join(_units())}")
     _check_rules(rec.get("rules"), rules, at)
 
 
@@ -212,7 +218,7 @@ def gold_records(repo: Repo, dec: Decisions) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for _, _, a, b in _aligned(repo, layer_a, layer_b):
         rec = {**a}
-        for kind in KINDS:
+        for kind in _units():
             agreed, pairs = split(a[kind], b[kind])
             items = list(agreed)
             for x, y in pairs:
@@ -244,17 +250,17 @@ def _brief(item: dict | None) -> str:
 
 def _cell(item: dict | None, kind: str, what: str) -> str:
     if item is None:
-        return {"entities": "no entity", "hedges": "no cue", "claims": "no claim"}[kind]
+        return "no cue" if kind == "hedges" else f"no {_units()[kind]}"
     text = item["text"]
-    if kind == "entities":
-        return f'"{text}" {item["label"]}'
     if kind == "hedges":
         scope = f'scope "{_scope_text(item)}"'
         return scope if what == "hedge scope" else f'"{text}" {item["type"]}, {scope}'
-    cw = "check-worthy" if item["checkworthy"] else "not check-worthy"
-    src = item["source"]
-    source = f'source "{src["text"]}"' if src["type"] == "mention" else "author's claim"
-    return f'"{text}": {item["type"]}, {cw}, {source}'
+    if kind == "claims":
+        cw = "check-worthy" if item["checkworthy"] else "not check-worthy"
+        src = item["source"]
+        source = f'source "{src["text"]}"' if src["type"] == "mention" else "author's claim"
+        return f'"{text}": {item["type"]}, {cw}, {source}'
+    return f'"{text}" {item[kind_of(kind).label]}'  # entities, and a kind without a cell of its own
 
 
 def _scope_text(item: dict) -> str:
@@ -267,6 +273,11 @@ def _rules_cell(ids: list[str], rules: dict[str, str]) -> str:
         return f"{rid} (new in {version.group(1)})" if version else rid
 
     return ", ".join(one(r) for r in ids)
+
+
+def _and(items: list[str]) -> str:
+    """'a, b and c'."""
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def log_markdown(dec: Decisions, rules: dict[str, str], gold: dict[str, list[dict]]) -> str:
@@ -283,7 +294,7 @@ def log_markdown(dec: Decisions, rules: dict[str, str], gold: dict[str, list[dic
         x, y = ({**i, "_sentence": r["text"]} if i else None for i in (r["a"], r["b"]))
         reason = f" {r['reason']}" if r.get("reason") else ""
         sid = r["sentence_id"].rsplit("-", 1)[-1]
-        lines.append(f"| {r['id']} | {sid} | {r.get('what') or KINDS[r['kind']]} | {_cell(x, r['kind'], r['what'])} | "
+        lines.append(f"| {r['id']} | {sid} | {r.get('what') or _units()[r['kind']]} | {_cell(x, r['kind'], r['what'])} | "
                      f"{_cell(y, r['kind'], r['what'])} | {side}.{reason} | {_rules_cell(r['rules'], rules)} |")
     if dec.notes:
         lines += ["", "Points both annotators raised although they agreed (recorded so the next article is "
@@ -291,17 +302,14 @@ def log_markdown(dec: Decisions, rules: dict[str, str], gold: dict[str, list[dic
         lines += [f"| {n['id']} | {n['question']} | {n['decision']} | {_rules_cell(n['rules'], rules)} |"
                   for n in dec.notes]
     recs = [r for rs in gold.values() for r in rs]
-    count = {k: sum(len(r[k]) for r in recs) for k in KINDS}
-    lines += ["", f"Result: {h['gold']['layer']} has {count['entities']} entities, {count['hedges']} hedge cues and "
-                  f"{count['claims']} claims over {len(recs)} sentences; {sum(r['hedged'] for r in recs)} sentences "
-                  f"are hedged and {sum(r['checkworthy'] for r in recs)} check-worthy. The agreement figures between "
+    spans = [f"{sum(len(r[k.field]) for r in recs)} {k.many()}" for k in kinds()]
+    flagged = [f"{sum(r[f.name] for r in recs)} {f.shown()}" for _, f in flags()]
+    flagged[0] = flagged[0].replace(" ", " sentences are ", 1)  # "10 sentences are hedged and 11 check-worthy"
+    lines += ["", f"Result: {h['gold']['layer']} has {_and(spans)} over {len(recs)} sentences; {' and '.join(flagged)}. "
+                  f"The agreement figures between "
                   f"the two passes are in the dataset card (`corpus/README.md`, section Agreement), computed by "
                   f"`claimcorpus agreement {a} {b}`."]
     return "\n".join(lines) + "\n"
-
-
-def layer_meta_json(dec: Decisions) -> str:
-    return json.dumps(dec.header["gold"], indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def outputs(repo: Repo, dec: Decisions, rules: dict[str, str]) -> dict[Path, str]:
@@ -310,7 +318,7 @@ def outputs(repo: Repo, dec: Decisions, rules: dict[str, str]) -> dict[Path, str
     layer = dec.header["gold"]["layer"]
     if layer in (dec.header["a"], dec.header["b"]):
         raise CorpusError(dec.where, f"the gold layer {layer!r} is one of the passes", "name another gold layer")
-    files = {repo.layer_dir(layer) / "layer.json": layer_meta_json(dec)}
+    files = {meta_path(repo, layer): layer_json(dec.header["gold"])}
     for doc_id, recs in gold.items():
         files[repo.layer_file(layer, doc_id)] = "".join(dumps(r) + "\n" for r in recs)
     files[repo.root / LOG] = log_markdown(dec, rules, gold)
@@ -352,15 +360,15 @@ def findings(repo: Repo) -> Iterator:
             a, b = (o.get(sid) for o in others)
             if a is None or b is None:
                 continue
-            for kind in KINDS:
+            for kind in _units():
                 ka, kb = {_key(x) for x in a[kind]}, {_key(x) for x in b[kind]}
                 ok = {_key(x) for x in given.get((sid, kind), [])}
                 kg = {_key(x) for x in g[kind]}
                 for item in g[kind]:
                     if _key(item) not in ka | kb | ok:
-                        yield Finding("E330", rel, line, sid, f"{KINDS[kind]} {_brief(item)} is in neither "
+                        yield Finding("E330", rel, line, sid, f"{_units()[kind]} {_brief(item)} is in neither "
                                       f"{layer_a} nor {layer_b}, and no decision in {DECISIONS_FILE} gives it")
                 for item in a[kind]:
                     if _key(item) in kb and _key(item) not in kg:
-                        yield Finding("E330", rel, line, sid, f"{KINDS[kind]} {_brief(item)} is in both "
+                        yield Finding("E330", rel, line, sid, f"{_units()[kind]} {_brief(item)} is in both "
                                       f"{layer_a} and {layer_b} but not in {gold}, and no decision removes it")

@@ -31,13 +31,12 @@ alpha are undefined: they are reported as None with a note, never as an error.
 
 from __future__ import annotations
 
-import functools
 import json
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from claimcorpus import markdown
+from claimcorpus import markdown, tokens
 from claimcorpus.errors import CorpusError
 from claimcorpus.kinds import SpanKind, Unit, flags, units
 from claimcorpus.layers import read_layer, read_meta
@@ -65,22 +64,12 @@ class Span:
     tokens: frozenset[int]
 
 
-@functools.cache
-def _nlp():
-    import spacy
-
-    return spacy.blank("en")
-
-
-def tokenizer_info() -> str:
-    import spacy
-
-    return f'spacy.blank("en") tokenizer, spaCy {spacy.__version__}'
+tokenizer_info = tokens.description
 
 
 def token_offsets(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each spaCy token of ``text``."""
-    return [(t.idx, t.idx + len(t.text)) for t in _nlp().make_doc(text)]
+    """(start, end) of each spaCy token of ``text`` (tokens.py)."""
+    return tokens.offsets(text)
 
 
 def _covered(tokens: list[tuple[int, int]], start: int, end: int) -> frozenset[int]:

@@ -29,9 +29,9 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from claimcorpus import schema
+from claimcorpus import schema, tokens
 from claimcorpus.errors import CorpusError
-from claimcorpus.layers import SENTENCE_KEYS, with_flags
+from claimcorpus.layers import empty_record, with_flags
 
 GUIDELINES = Path("annotations/GUIDELINES.md")
 HEDGE_RULES = {"HEDGE-3": "modal", "HEDGE-4": "epistemic", "HEDGE-5": "evidential", "HEDGE-6": "approximator"}
@@ -87,17 +87,11 @@ def gazetteer(root: Path) -> dict[str, str]:
 
 # --- matching -------------------------------------------------------------------------------------
 
-def _tokens(text: str) -> list[tuple[int, int]]:
-    from claimcorpus.agreement import token_offsets
-
-    return token_offsets(text)
-
-
 def _match(text: str, phrases: dict[str, str], fold: bool) -> list[tuple[int, int, str]]:
     """Non-overlapping whole-token matches of ``phrases``, longest first, left to right."""
-    toks = _tokens(text)
+    toks = tokens.offsets(text)
     norm = (lambda s: s.lower()) if fold else (lambda s: s)  # noqa: E731
-    by_tokens = {tuple(t.text for t in _nlp().make_doc(norm(p))): lab for p, lab in phrases.items()}
+    by_tokens = {tuple(t.text for t in tokens.nlp().make_doc(norm(p))): lab for p, lab in phrases.items()}
     words = [norm(text[s:e]) for s, e in toks]
     longest = max((len(k) for k in by_tokens), default=0)
     out, i = [], 0
@@ -113,13 +107,6 @@ def _match(text: str, phrases: dict[str, str], fold: bool) -> list[tuple[int, in
     return out
 
 
-@functools.cache
-def _nlp():
-    import spacy
-
-    return spacy.blank("en")
-
-
 def _body_end(text: str) -> int:
     """End of the sentence without its final punctuation and closing quotes."""
     end = len(text)
@@ -131,8 +118,7 @@ def _body_end(text: str) -> int:
 # --- predictors -----------------------------------------------------------------------------------
 
 def _empty(rec: dict) -> dict:
-    return {**{k: rec[k] for k in SENTENCE_KEYS}, "entities": [], "hedges": [], "claims": [],
-            "hedged": False, "checkworthy": False}
+    return empty_record(rec)  # every kind's list empty, every flag false
 
 
 def hedge_lexicon_predict(root: Path) -> Callable[[dict, dict], dict]:
@@ -275,14 +261,14 @@ def preannotate(repo, model: str, layer: str, against: str = "gold", overwrite: 
     reference layer; return the files written and the model's description. The layer appears whole (one transaction)."""
     from datetime import date as Date
 
-    from claimcorpus.layers import check_meta, layer_json, read_layer, read_meta, write_layer
+    from claimcorpus.layers import check_meta, meta_path as layer_meta, read_layer, read_meta, write_layer, write_meta
     from claimcorpus.splits import read_splits
     from claimcorpus.txn import Transaction
 
     read_meta(repo, against)
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", layer):
         raise CorpusError(layer, "not a layer id", "use lower-case letters, digits, '-' and '_', e.g. pred-my-model")
-    meta_path = repo.layer_dir(layer) / "layer.json"
+    meta_path = layer_meta(repo, layer)
     if meta_path.exists() and not overwrite:
         raise CorpusError(repo.rel(meta_path), f"layer {layer!r} exists", "pick a new --layer name, or pass --overwrite")
     doc_ids = sorted(p.stem for p in repo.layer_dir(against).glob("*.jsonl"))
@@ -298,5 +284,5 @@ def preannotate(repo, model: str, layer: str, against: str = "gold", overwrite: 
         for d in doc_ids:
             write_layer(repo, layer, d, [predict(r) for r in gold[d]], overwrite=overwrite, tx=tx)
             written.append(repo.rel(repo.layer_file(layer, d)))
-        tx.write(meta_path, layer_json(meta), replace=overwrite)
+        write_meta(repo, meta, tx, replace=overwrite)
     return written, desc

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from claimcorpus import tables
-from claimcorpus.configs import DOCUMENT_FIELDS, configs
+from claimcorpus.configs import configs
 from claimcorpus.documents import Document, read_manifest
 from claimcorpus.errors import CorpusError
 from claimcorpus.layers import read_layer, read_meta
@@ -35,7 +35,7 @@ from claimcorpus.layout import GOLD, Repo
 from claimcorpus.release import current_version
 from claimcorpus.segment import segmenter_info
 from claimcorpus.splits import SPLITS_FILE, read_splits
-from claimcorpus.kinds import kinds
+from claimcorpus.kinds import flags, kinds
 from claimcorpus.textio import canonical_text, read_bytes, sha256, write_text
 from claimcorpus.txn import Transaction
 
@@ -148,19 +148,22 @@ class Stats:
     """The gold statistics the dataset card reports, counted as documents stream past."""
 
     def __init__(self) -> None:
-        self.n = self.hedged = self.checkworthy = self.checkworthy_claims = self.entities = self.claims = 0
+        self.n = 0
+        self.spans = Counter()  # kind field -> spans
+        self.flagged = Counter()  # flag name -> sentences with the flag
+        self.flag_spans = Counter()  # flag name -> spans whose ``when`` field is true (flags with one)
         self.labels = {k.field: Counter() for k in kinds()}
 
     def add(self, recs: list[dict]) -> None:
         for r in recs:
             self.n += 1
-            self.hedged += r["hedged"]
-            self.checkworthy += r["checkworthy"]
-            self.checkworthy_claims += sum(c["checkworthy"] for c in r["claims"])
-            self.entities += len(r["entities"])
-            self.claims += len(r["claims"])
             for k in kinds():
+                self.spans[k.field] += len(r[k.field])
                 self.labels[k.field].update(x[k.label] for x in r[k.field])
+            for k, f in flags():
+                self.flagged[f.name] += r[f.name]
+                if f.when:
+                    self.flag_spans[f.name] += sum(x[f.when] for x in r[k.field])
 
 
 def write_configs(src: Source, out: Path, names=None, progress=None, shard_bytes: int = SHARD_BYTES,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import yaml
 
-from claimcorpus import markdown, schema
+from claimcorpus import markdown
 from claimcorpus.configs import configs as release_configs
-from claimcorpus.kinds import kinds
+from claimcorpus.kinds import flags, kinds
 from claimcorpus.layout import GOLD, Repo
 
 CARD_PROSE = Path(__file__).with_name("card_prose.md")
@@ -64,12 +64,13 @@ def statistics(stats, release: dict) -> str:
         counts = stats.labels[kind.field]
         parts += [f"\n### {kind.field.capitalize()} by {kind.label}\n",
                   markdown.table([kind.label, "count"], [[lab, counts.get(lab, 0)] for lab in kind.labels()])]
-    hedged, cw = stats.hedged, stats.checkworthy
-    parts += ["\n### Sentences\n", markdown.table(["measure", "value"], [
-        ["sentences", stats.n], ["hedged sentences", f"{hedged} ({hedged / n:.0%})"],
-        ["check-worthy sentences", f"{cw} ({cw / n:.0%})"], ["check-worthy claims", stats.checkworthy_claims],
-        ["entities per sentence", f"{stats.entities / n:.2f}"],
-        ["claims per sentence", f"{stats.claims / n:.2f}"]])]
+    rows = [["sentences", stats.n]]
+    for kind, flag in flags():
+        rows.append([f"{flag.shown()} sentences", f"{stats.flagged[flag.name]} ({stats.flagged[flag.name] / n:.0%})"])
+        if flag.when:
+            rows.append([f"{flag.shown()} {kind.many()}", stats.flag_spans[flag.name]])
+    rows += [[f"{k.many()} per sentence", f"{stats.spans[k.field] / n:.2f}"] for k in kinds() if k.per_sentence]
+    parts += ["\n### Sentences\n", markdown.table(["measure", "value"], rows)]
     return "".join(parts)
 
 
@@ -140,6 +141,4 @@ def render(repo: Repo, splits: dict, stats, release: dict, data: dict) -> str:
                            agreement=agreement_section(repo), examples=examples,
                            picture=picture_section(data), baselines=baselines_section(repo, data),
                            segmenter=release["segmenter"], bibtex=bibtex(release["version"]), tokenizer=release["tokenizer"],
-                           labels_entity=", ".join(schema.labels()["entity_label"]),
-                           labels_hedge=", ".join(schema.labels()["hedge_type"]),
-                           labels_claim=", ".join(schema.labels()["claim_type"])))
+                           labels="; ".join(f"{k.labels_title()} {', '.join(k.labels())}" for k in kinds())))

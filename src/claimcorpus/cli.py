@@ -11,21 +11,15 @@ from typing import Annotated, Optional
 import typer
 
 from claimcorpus.cli_ls import ls_app
+from claimcorpus.cli_options import RootOpt
 from claimcorpus.errors import CorpusError
-from claimcorpus.layout import Repo, open_repo
+from claimcorpus.layout import open_repo
 
 app = typer.Typer(help="Build, validate and release the claimcorpus annotated news corpus.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 layer_app = typer.Typer(help="Create annotation layers.", no_args_is_help=True)
 app.add_typer(layer_app, name="layer")
 app.add_typer(ls_app, name="ls")
-
-RootOpt = Annotated[Optional[Path], typer.Option("--root", help="Repository root (default: found from the current folder).")]
-
-
-def _repo(root: Path | None) -> Repo:
-    return open_repo(root)
-
 
 def fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
@@ -46,7 +40,7 @@ def recover(root: RootOpt = None) -> None:
     """Finish (if committed) or roll back a command that was killed while writing (E107)."""
     from claimcorpus.txn import recover as finish
 
-    repo = _repo(root)
+    repo = open_repo(root)
     typer.echo(finish(repo.root) or "nothing to recover")
 
 
@@ -85,7 +79,7 @@ def ingest(
     """Copy a raw document into seeds/ unchanged, add it to the manifest and store its sentence boundaries."""
     from claimcorpus.documents import ingest as do_ingest
 
-    repo = _repo(root)
+    repo = open_repo(root)
     entry = do_ingest(repo, path, doc_id, language=language, title=title, source_name=source, date=date,
                       license=license, split=split)
     n = sum(1 for _ in open(repo.segments_file(entry["doc_id"]), encoding="utf-8"))
@@ -101,7 +95,7 @@ def resegment(
     from claimcorpus import resegment as rs
     from claimcorpus.validate import Validator
 
-    repo = _repo(root)
+    repo = open_repo(root)
     findings = Validator(repo).run()
     if findings:
         fail(f"{findings[0].file}: the repository has {len(findings)} validation findings. "
@@ -136,7 +130,7 @@ def validate(
     from claimcorpus.fastcheck import FastValidator
     from claimcorpus.layout import GOLD
 
-    repo = _repo(root)
+    repo = open_repo(root)
     if engine not in ("pandas", "spark"):
         fail(f"--engine {engine!r}: unknown engine. Fix: use --engine pandas or --engine spark")
     part = None
@@ -187,7 +181,7 @@ def generate(
     """Regenerate every file derived from schema/ and the code (docs tables, Label Studio config, README tables)."""
     from claimcorpus.generate import regenerate
 
-    repo = _repo(root)
+    repo = open_repo(root)
     stale = regenerate(repo, write=not check)
     for path in stale:
         typer.echo(f"{'differs' if check else 'wrote'}: {path}")
@@ -209,7 +203,7 @@ def layer_init(
     from claimcorpus.documents import read_manifest
     from claimcorpus.layers import init_layer
 
-    repo = _repo(root)
+    repo = open_repo(root)
     doc_ids = [e["doc_id"] for e in read_manifest(repo)] if doc is None else doc
     written = init_layer(repo, layer, kind, annotator, guidelines_version=guidelines_version,
                          description=description, doc_ids=doc_ids)
@@ -231,7 +225,7 @@ def agreement(
     from claimcorpus.agreement import agreement_markdown, agreement_tables, all_notes, report_json
     from claimcorpus.reliability import reliability, reliability_markdown
 
-    repo = _repo(root)
+    repo = open_repo(root)
     multi = reliability(repo, layers)
     report = {**compute(repo, *layers), "reliability": multi} if len(layers) == 2 else multi
     if worksheet:
@@ -282,7 +276,7 @@ def score(
     from claimcorpus.score import score as compute
     from claimcorpus.txn import export_target, write_export
 
-    repo = _repo(root)
+    repo = open_repo(root)
     target = export_target(repo.root, out, replace=force) if out else None  # refused before the work
     if resamples < 1:
         fail(f"--resamples {resamples}: must be at least 1. Fix: e.g. --resamples 1000")
@@ -312,7 +306,7 @@ def diff_cmd(
     from claimcorpus.diff import diff, diff_markdown
     from claimcorpus.txn import export_target, write_export
 
-    repo = _repo(root)
+    repo = open_repo(root)
     if out:
         export_target(repo.root, out, replace=False)  # refused before the work, not after
     text = diff_markdown(diff(repo, rev_a, rev_b))
@@ -335,7 +329,7 @@ def preannotate(
     from claimcorpus.baselines import preannotate as run
     from claimcorpus.score import score as compute
 
-    repo = _repo(root)
+    repo = open_repo(root)
     name = layer or "pred-" + _re.sub(r"[^a-z0-9_-]+", "-", (Path(model).name if "/" in model else model).lower()).strip("-")
     written, desc = run(repo, model, name, against, overwrite)
     typer.echo(f"wrote layer {name} ({len(written)} documents): {desc}")
@@ -354,7 +348,7 @@ def baselines_cmd(root: RootOpt = None) -> None:
     from claimcorpus.baselines import table
     from claimcorpus.build import LazyGold, Source
 
-    src = Source(_repo(root))
+    src = Source(open_repo(root))
     sys.stdout.write(table(src.repo, LazyGold(src), src.splits))
 
 
@@ -376,7 +370,7 @@ def adjudicate(
     from claimcorpus import adjudication as adj
     from claimcorpus.txn import Transaction
 
-    repo = _repo(root)
+    repo = open_repo(root)
     rules = adj.guideline_rules(repo)
     dec = adj.read_decisions(decisions, rules)
     if (dec.header.get("a"), dec.header.get("b")) != (layer_a, layer_b):
@@ -419,10 +413,10 @@ def build(
     """Build corpus/ (parquet configs, dataset card, checksums) from seeds/ and annotations/gold/."""
     from rich.progress import Progress
 
-    from claimcorpus import build as release
+    from claimcorpus.build import GateFailed, check as check_release, build as write_release
     from claimcorpus.fastcheck import FastValidator
 
-    repo = _repo(root)
+    repo = open_repo(root)
     findings = FastValidator(repo).run()  # the reference Validator's findings, in parallel (tests/test_bench.py)
     if findings:
         for f in findings[:50]:
@@ -431,7 +425,7 @@ def build(
              "Fix: correct each finding above as its 'Fix:' says, then build again")
     try:
         if check:
-            differ = release.check(repo, _gate)
+            differ = check_release(repo, _gate)
             if differ:
                 for path in differ:
                     typer.echo(f"differs: corpus/{path}")
@@ -447,8 +441,8 @@ def build(
             return
         with Progress(transient=True) as bar:
             task = bar.add_task("building", total=None)
-            info = release.build(repo, _gate, progress=lambda what: bar.update(task, description=what))
-    except release.GateFailed as err:
+            info = write_release(repo, _gate, progress=lambda what: bar.update(task, description=what))
+    except GateFailed as err:
         for f in err.findings[:50]:
             typer.echo(str(f))
         fail(f"{err.findings[0].file}: {len(err.findings)} Great Expectations findings; corpus/ was left as it was. "
@@ -459,32 +453,17 @@ def build(
 @app.command()
 def pipeline(root: RootOpt = None) -> None:
     """The main job: ingest new files in seeds/, validate, build corpus/, load it back and summarise."""
-    import datasets
-
-    from claimcorpus import load
-    from claimcorpus.documents import ingest as do_ingest
     from claimcorpus.documents import read_manifest
-    from claimcorpus.configs import configs
+    from claimcorpus.pipeline import ingest_new, load_back
 
-    repo = _repo(root)
-    known = {e["path"] for e in read_manifest(repo)}
-    for path in sorted(repo.seeds.iterdir()):
-        if path.is_file() and path.name != "manifest.jsonl" and repo.rel(path) not in known:
-            entry = do_ingest(repo, path)
-            typer.echo(f"ingested {entry['doc_id']}")
+    repo = open_repo(root)
+    for entry in ingest_new(repo):
+        typer.echo(f"ingested {entry['doc_id']}")
     typer.echo(f"{len(read_manifest(repo))} documents in seeds/manifest.jsonl")
     validate(root=repo.root, max_errors=200, gx=False)  # the build runs the GE level itself
     build(check=False, root=repo.root)
-    datasets.disable_progress_bars()
-    for config in (c.name for c in configs()):
-        ds = load(config, root=repo.root)
-        rows = ", ".join(f"{split} {len(d)}" for split, d in ds.items())
-        typer.echo(f"load_dataset('corpus', '{config}'): {rows}")
-    ds = load("sentences", root=repo.root)
-    first = next(iter(ds.values()))[0]
-    names = ds[next(iter(ds))].features["entities"].feature["label"]
-    ents = ", ".join(f"{e['text']}/{names.int2str(e['label'])}" for e in first["entities"])
-    typer.echo(f"first sentence: {first['text'][:80]!r}... entities: {ents}")
+    for line in load_back(repo):
+        typer.echo(line)
 
 
 @app.command("release")
@@ -492,7 +471,7 @@ def release_cmd(version: str, root: RootOpt = None) -> None:
     """Bump to VERSION (CHANGELOG + package), rebuild corpus/, check it and tag vVERSION."""
     from claimcorpus import release
 
-    repo = _repo(root)
+    repo = open_repo(root)
     old = release.prepare(repo, version)
     try:
         build(check=False, root=repo.root)
@@ -518,7 +497,7 @@ def publish(
     from claimcorpus import release
     from claimcorpus.textio import decode_utf8, read_bytes
 
-    repo = _repo(root)
+    repo = open_repo(root)
     if remote_listing:
         remote, why = [line.strip() for line in decode_utf8(read_bytes(remote_listing), str(remote_listing)).splitlines() if line.strip()], None
     elif dry_run:

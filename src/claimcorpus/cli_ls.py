@@ -9,14 +9,13 @@ from typing import Annotated, Optional
 
 import typer
 
+from claimcorpus.cli_options import RootOpt
 from claimcorpus.errors import CorpusError
-from claimcorpus.layout import Repo, open_repo
+from claimcorpus.layout import open_repo
 
 ls_app = typer.Typer(help="Label Studio: generated config, task export/import, push/pull to a live server.",
                      no_args_is_help=True)
 
-RootOpt = Annotated[Optional[Path], typer.Option("--root", help="Repository root (default: found from the current "
-                                                  "folder).")]
 DocOpt = Annotated[Optional[list[str]], typer.Option("--doc", help="Document id (repeatable; default: all).")]
 PredOpt = Annotated[Optional[list[str]], typer.Option("--prediction", help="Layer sent as pre-annotations "
                                                       "(predictions, model_version = layer id); repeatable.")]
@@ -24,10 +23,6 @@ ReviewOpt = Annotated[Optional[str], typer.Option("--review", help="Layer sent a
                                                   "(e.g. gold).")]
 OffsetsOpt = Annotated[str, typer.Option("--offsets", help="How Label Studio counts offsets: codepoint (Label Studio "
                                          "1.23's editor) or utf16 (JavaScript string indices).")]
-
-
-def _repo(root: Path | None) -> Repo:
-    return open_repo(root)
 
 
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the --out file if it exists.")]
@@ -51,22 +46,13 @@ CheckOpt = Annotated[bool, typer.Option("--check", help="Exit 1 if the file diff
 @ls_app.command("config")
 def config_cmd(check: CheckOpt = False, root: RootOpt = None) -> None:
     """Write schema/labelstudio.xml, the labeling config generated from the label sets in schema/."""
-    from claimcorpus.labelstudio.config import PATH, label_config
-    from claimcorpus.txn import Transaction
+    from claimcorpus.generate import regenerate
+    from claimcorpus.labelstudio.config import PATH
 
-    repo = _repo(root)
-    path = repo.root / PATH
-    text = label_config()
-    same = path.is_file() and path.read_text(encoding="utf-8") == text
-    if check:
-        if not same:
-            raise CorpusError(PATH, "differs from the label sets in schema/", "run `claimcorpus ls config` and commit")
-        typer.echo(f"up to date: {PATH}")
-        return
-    if not same:
-        with Transaction(repo.root, "ls config") as tx:
-            tx.write(path, text, replace=True)  # generated from schema/: replacing it is the command's job
-    typer.echo(f"{'wrote' if not same else 'up to date'}: {PATH}")
+    stale = regenerate(open_repo(root), write=not check, only=(PATH,), command="ls config")
+    if check and stale:
+        raise CorpusError(PATH, "differs from the label sets in schema/", "run `claimcorpus ls config` and commit")
+    typer.echo(f"{'wrote' if stale else 'up to date'}: {PATH}")
 
 
 @ls_app.command("export")
@@ -78,7 +64,7 @@ def export_cmd(doc: DocOpt = None, prediction: PredOpt = None, review: ReviewOpt
     from claimcorpus.labelstudio.tasks import export_tasks
     from claimcorpus.txn import write_export
 
-    repo = _repo(root)
+    repo = open_repo(root)
     tasks = export_tasks(repo, doc, predictions=prediction or [], review=review, unit=_unit(offsets))
     if out == "-":
         sys.stdout.write(_dump(tasks))
@@ -102,7 +88,7 @@ def import_cmd(
     """Turn a Label Studio JSON export into annotator layers: one per annotator, cancelled ones skipped."""
     from claimcorpus.labelstudio.importer import import_export, read_export
 
-    report = import_export(_repo(root), read_export(export), annotator or [], unit=_unit(offsets),
+    report = import_export(open_repo(root), read_export(export), annotator or [], unit=_unit(offsets),
                            overwrite=overwrite, predictions=predictions, name=export.name,
                            guidelines_version=guidelines_version)
     for line in report.lines():
@@ -121,7 +107,7 @@ def push_cmd(doc: DocOpt = None, prediction: PredOpt = None, review: ReviewOpt =
     from claimcorpus.labelstudio.client import Server, shown
     from claimcorpus.labelstudio.tasks import export_tasks
 
-    tasks = export_tasks(_repo(root), doc, predictions=prediction or [], review=review, unit=_unit(offsets))
+    tasks = export_tasks(open_repo(root), doc, predictions=prediction or [], review=review, unit=_unit(offsets))
     server = Server()
     pid, sent = server.push(tasks, title=title, project_id=project)
     typer.echo(f"pushed {sent} of {len(tasks)} tasks to project {pid}: {shown(server.url)}/projects/{pid}")
@@ -137,7 +123,7 @@ def pull_cmd(project: Annotated[int, typer.Option("--project", help="Project id 
     from claimcorpus.labelstudio.importer import annotator_key
     from claimcorpus.txn import export_target, write_export
 
-    repo = _repo(root)
+    repo = open_repo(root)
     export_target(repo.root, out, replace=force)  # refused before any network traffic
     server = Server()
     tasks = server.pull(project)
@@ -174,7 +160,7 @@ def serve_cmd(doc: DocOpt = None, prediction: PredOpt = None,
     from claimcorpus.labelstudio.client import Server
     from claimcorpus.labelstudio.tasks import export_tasks
 
-    repo = _repo(root)
+    repo = open_repo(root)
     python = serve.ls_python(repo, ls_python)
     where = serve.data_dir_outside(repo, data_dir or serve.default_data_dir())
     tasks = export_tasks(repo, doc, predictions=prediction or [])  # refuses unknown documents/layers first

@@ -16,12 +16,8 @@ from dataclasses import dataclass
 
 from datasets import Features
 
-from claimcorpus import features, standoff, tables
+from claimcorpus import features, schema, standoff, tables
 from claimcorpus.kinds import SpanKind, kinds
-
-DOCUMENT_FIELDS = ("doc_id", "path", "sha256_raw", "sha256_text", "n_chars", "language", "title", "source", "date",
-                   "license")
-
 
 @dataclass(frozen=True)
 class Config:
@@ -41,7 +37,7 @@ def _gold(data: dict, doc_ids: list[str]) -> list[dict]:
 
 def _documents(data: dict, doc_ids: list[str]) -> list[dict]:
     docs = data["docs"]
-    return [{**{k: docs[d].entry[k] for k in DOCUMENT_FIELDS}, "text": docs[d].text, "n_sentences": len(data["gold"][d])}
+    return [{**{k: docs[d].entry[k] for k in schema.fields("document")}, "text": docs[d].text, "n_sentences": len(data["gold"][d])}
             for d in doc_ids]
 
 

@@ -22,10 +22,10 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from claimcorpus.errors import CorpusError
+from claimcorpus.kinds import SpanKind, kinds
 from claimcorpus.layout import SEGMENTS, Repo
 
 WORKTREE = "worktree"
-KINDS = ("entity", "hedge", "claim")
 
 
 def _git(repo: Repo, *args: str) -> str:
@@ -53,17 +53,36 @@ def _layer_files(repo: Repo, rev: str) -> dict[tuple[str, str], str]:
     return out
 
 
+def _name(kind: SpanKind) -> str:
+    """What a change line calls a span of the kind: the first word of its unit ("hedge cue" -> "hedge")."""
+    return kind.unit.split()[0]
+
+
+def _claim_attrs(c: dict) -> dict:
+    src = c["source"]
+    return {"checkworthy": c["checkworthy"],
+            "source": src["type"] if src["type"] == "author" else f"{src['type']} {src['text']!r}"}
+
+
+ATTRS = {"claims": _claim_attrs}  # kinds whose other attributes are shown their own way
+
+
+def _attrs(kind: SpanKind, span: dict) -> dict:
+    """A span's attributes besides offsets, text and label: each offset pair as 'start:end' (a hedge's
+    scope), then any other field, as stored."""
+    if kind.field in ATTRS:
+        return ATTRS[kind.field](span)
+    out = {o.name: f"{s}:{e}" for o in kind.offsets for s, e in [o.get(span)] if s is not None}
+    taken = {"start", "end", "text", kind.label, *(f for o in kind.offsets for f in (o.within or o.start, o.within or o.end))}
+    return out | {k: v for k, v in span.items() if k not in taken}
+
+
 def _spans(rec: dict) -> Iterator[tuple[tuple, str, dict]]:
-    """(identity, label, other attributes) of every span of a sentence record."""
+    """(identity, label, other attributes) of every span of a sentence record, kind by kind (kinds.py)."""
     sid = rec["id"]
-    for e in rec["entities"]:
-        yield ("entity", sid, e["start"], e["end"], e["text"]), e["label"], {}
-    for h in rec["hedges"]:
-        yield ("hedge", sid, h["start"], h["end"], h["text"]), h["type"], {"scope": f"{h['scope_start']}:{h['scope_end']}"}
-    for c in rec["claims"]:
-        src = c["source"]
-        yield (("claim", sid, c["start"], c["end"], c["text"]), c["type"],
-               {"checkworthy": c["checkworthy"], "source": src["type"] if src["type"] == "author" else f"{src['type']} {src['text']!r}"})
+    for kind in kinds():
+        for x in rec.get(kind.field, []):
+            yield (_name(kind), sid, x["start"], x["end"], x["text"]), x[kind.label], _attrs(kind, x)
 
 
 def _index(text: str) -> dict[tuple, list[tuple[str, dict]]]:
@@ -78,8 +97,9 @@ def _index(text: str) -> dict[tuple, list[tuple[str, dict]]]:
 def compare_file(a: str | None, b: str | None) -> list[tuple[str, tuple, str]]:
     """(change, span identity, description) for one layer file in versions A and B."""
     ia, ib = _index(a or ""), _index(b or "")
+    order = {_name(k): i for i, k in enumerate(kinds())}
     out = []
-    for key in sorted(ia.keys() | ib.keys(), key=lambda k: (k[1], KINDS.index(k[0]), k[2], k[3])):
+    for key in sorted(ia.keys() | ib.keys(), key=lambda k: (k[1], order[k[0]], k[2], k[3])):
         va, vb = sorted(ia.get(key, []), key=repr), sorted(ib.get(key, []), key=repr)
         if va == vb:
             continue

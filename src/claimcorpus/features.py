@@ -43,11 +43,19 @@ def layer_features() -> Features:
     return Features({"layer": STR, "annotator": STR, "guidelines_version": STR, **sentence_features()})
 
 
+# columns of the documents config beside the manifest fields, each after the field it follows
+DOCUMENT_EXTRA = {"doc_id": {"text": STR}, "n_chars": {"n_sentences": I32}}
+
+
 def document_features() -> Features:
-    return Features({
-        "doc_id": STR, "text": STR, "path": STR, "sha256_raw": STR, "sha256_text": STR, "n_chars": I32,
-        "n_sentences": I32, "language": STR, "title": STR, "source": STR, "date": STR, "license": STR,
-    })
+    """The manifest fields (schema/document.schema.json, in its order: integers int32, the rest strings),
+    with the document text and its sentence count."""
+    props = schema.load("document")["properties"]
+    out = {}
+    for name in schema.fields("document"):
+        out[name] = I32 if props[name].get("type") == "integer" else STR
+        out |= DOCUMENT_EXTRA.get(name, {})
+    return Features(out)
 
 
 def span_features(kind: SpanKind) -> Features:

@@ -65,6 +65,10 @@ class Flag:
     says: str
     count: str = ""
     count_says: str = ""
+    title: str = ""  # in the card: "<title> sentences" and, with ``when``, "<title> <kind's plural>"
+
+    def shown(self) -> str:
+        return self.title or self.name
 
     def value(self, spans: list[dict]) -> bool:
         return any(s[self.when] if self.when else True for s in spans)
@@ -134,9 +138,18 @@ class SpanKind:
     new_checks: tuple[Check_, ...] = ()  # codes of a kind added after the fact: put into checks.CHECKS
     agreement: tuple[Unit, ...] = ()  # what `claimcorpus agreement` compares
     ls: LabelStudio | None = None
+    plural: str = ""  # "entities": several spans, in the card and logs (default: unit + "s")
+    per_sentence: bool = True  # the card's Sentences table shows "<plural> per sentence"
 
     def labels(self) -> tuple[str, ...]:
         return schema.labels()[self.label_set]
+
+    def many(self) -> str:
+        return self.plural or self.unit + "s"
+
+    def labels_title(self) -> str:
+        """What the card's label line calls the label set: "entities" (a ``label``), "hedge cue types"."""
+        return self.many() if self.label == "label" else f"{self.unit} {self.label}s"
 
 
 KINDS: dict[str, SpanKind] = {}
@@ -280,7 +293,7 @@ ENTITIES = register(SpanKind(
     description="one row per gold entity mention, sentence and document offsets",
     checks=(entity_overlap,), codes=("E312",),
     agreement=(Unit("entities", "Entities", tokens="entity_tokens", tokens_title="Entity label per token"),),
-    ls=LabelStudio("entity", "Entity")))
+    ls=LabelStudio("entity", "Entity"), plural="entities"))
 
 HEDGES = register(SpanKind(
     field="hedges", label="type", label_set="hedge_type", span_def="hedge", unit="hedge cue",
@@ -290,6 +303,7 @@ HEDGES = register(SpanKind(
                            scope_text="str"),
     flat_row=_hedge_row, offsets=(SCOPE,), required=("scope_start", "scope_end", "scope_text"),
     flag=Flag("hedged", None, "hedge_rows", "hedged is true exactly when the hedges table has a row for the sentence"),
+    per_sentence=False,
     checks=(hedge_overlap, hedge_scope, flag_hedged), codes=("E319", "E314", "E316"),
     agreement=(Unit("hedge_cues", "Hedge cues", tokens="hedge_type_tokens", tokens_title="Hedge type per token"),
                Unit("hedge_scopes", "Hedge scopes", SCOPE)),
@@ -308,7 +322,8 @@ CLAIMS = register(SpanKind(
     required=("checkworthy", "source_type"),
     flag=Flag("checkworthy", "checkworthy", "checkworthy_claim_rows",
               "checkworthy is true exactly when the claims table has a check-worthy claim of the sentence",
-              "n_checkworthy_claims", "check-worthy claims of the sentence equal its check-worthy rows in claims"),
+              "n_checkworthy_claims", "check-worthy claims of the sentence equal its check-worthy rows in claims",
+              title="check-worthy"),
     checks=(claim_source, flag_checkworthy), codes=("E315", "E317"),
     agreement=(Unit("claims", "Claims", pairs="claim_type", pairs_title="Claim type"),),
     ls=LabelStudio("claim", "Claim", "#1C7ED6",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import date as Date
+from pathlib import Path
 
 from claimcorpus import schema
 from claimcorpus.errors import CorpusError
@@ -46,8 +47,16 @@ def with_flags(rec: dict) -> dict:
     return {**rec, **{f.name: f.value(rec[k.field]) for k, f in flags()}}
 
 
+META = "layer.json"
+
+
+def meta_path(repo: Repo, layer: str) -> Path:
+    """annotations/<layer>/layer.json: the file that makes a folder a layer."""
+    return repo.layer_dir(layer) / META
+
+
 def read_meta(repo: Repo, layer: str) -> dict:
-    path = repo.layer_dir(layer) / "layer.json"
+    path = meta_path(repo, layer)
     if not path.is_file():
         raise CorpusError(repo.rel(path), "no such layer", f"create it with `claimcorpus layer init {layer}`")
     return parse_json(read_bytes(path), repo.rel(path))
@@ -67,7 +76,15 @@ def read_segments(repo: Repo, doc_id: str) -> list[dict]:
 
 
 def layer_json(meta: dict) -> str:
+    """The text of a layer.json (sorted keys, two-space indent)."""
     return json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def write_meta(repo: Repo, meta: dict, tx: Transaction, *, replace: bool = False) -> None:
+    """The one layer.json writer: ``meta`` checked (check_meta), then staged in ``tx``."""
+    path = meta_path(repo, meta["layer"])
+    check_meta(meta, repo.rel(path))
+    tx.write(path, layer_json(meta), replace=replace)
 
 
 def check_meta(meta: dict, where: str) -> None:
@@ -117,5 +134,5 @@ def init_layer(repo: Repo, layer: str, kind: str, annotator: str, *, guidelines_
         for doc_id in dict.fromkeys(doc_ids):
             write_layer(repo, layer, doc_id, [empty_record(s) for s in read_segments(repo, doc_id)], tx=tx)
             written.append(repo.rel(repo.layer_file(layer, doc_id)))
-        tx.write(repo.layer_dir(layer) / "layer.json", layer_json(meta))
+        write_meta(repo, meta, tx)
     return written

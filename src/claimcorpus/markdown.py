@@ -1,4 +1,4 @@
-"""The one Markdown-table writer (card, agreement, checks and label docs).
+"""The one Markdown-table writer (card, agreement, checks and label docs, the benchmark tables).
 
 >>> print(table(["label", "count"], [["GPE", 3]]), end="")
 | label | count |
@@ -9,6 +9,19 @@
 """
 
 from __future__ import annotations
+
+
+def number(x) -> str:
+    """A measured figure in a table: three significant digits below 100, whole numbers from 100; '-' for none.
+
+    >>> [number(x) for x in (0.123456, 149.2383, 7, None)]
+    ['0.123', '149', '7', '-']
+    """
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return f"{x:.3g}" if x < 100 else f"{x:.0f}"
+    return str(x)
 
 
 def table(head: list[str], rows: list[list], right_from: int | None = None) -> str:

@@ -50,9 +50,9 @@ def choose(records: list[dict]) -> dict | None:
 
 def doc_of(rec: dict):
     """A spaCy Doc of the sentence with every annotation in the span group ``sc``."""
-    import spacy
+    from claimcorpus import tokens
 
-    doc = spacy.blank("en")(rec["text"])
+    doc = tokens.nlp()(rec["text"])
     doc.spans[KEY] = [doc.char_span(s, e, label=lab, alignment_mode="expand") for s, e, lab in labelled_spans(rec)]
     return doc
 

@@ -42,8 +42,12 @@ def use(directory: Path | None) -> None:
 
 
 def schema_dir() -> Path:
-    """The one place schemas are read from: use()'s folder, else schema/ of the checkout, else
-    schema/ inside the installed package."""
+    """The one place schemas are read from: use()'s folder, else schema/ of the checkout (two folders
+    above this file: src/claimcorpus/ -> the repository root), else ``claimcorpus/schema/`` inside the
+    installed package. A wheel carries that folder: pyproject.toml's
+    ``[tool.hatch.build.targets.wheel.force-include]`` copies schema/ (the four ``*.schema.json`` and
+    ``labelstudio.xml``) to ``claimcorpus/schema``, which is also what `claimcorpus init` copies into a
+    new repository."""
     if _use:
         return _use[0]
     packaged = Path(__file__).resolve().parent / "schema"
@@ -53,6 +57,16 @@ def schema_dir() -> Path:
 @cached
 def load(name: str) -> dict:
     return json.loads((schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+@cached
+def fields(name: str) -> tuple[str, ...]:
+    """The top-level fields of a record, in schema order: the one list of them (manifest entries, layer.json).
+
+    >>> fields("document")[:5]
+    ('doc_id', 'path', 'sha256_raw', 'sha256_text', 'n_chars')
+    """
+    return tuple(load(name)["properties"])
 
 
 @cached

@@ -45,20 +45,27 @@ from claimcorpus import schema
 from claimcorpus.agreement import (
     Span, exact, labelled, max_matching, overlap, report_json, spans, token_offsets, tokenizer_info,
 )
+from claimcorpus.kinds import flags, units
 from claimcorpus.layers import read_layer, read_meta
 from claimcorpus.layout import Repo
 from claimcorpus.validate import Finding, load_jsonl, schema_findings, sentence_content
 
 SCORE_KEY = "checkworthy_score"
 MATCHES = {"exact": exact, "overlap": overlap}
-# task -> (agreement span kind, label set in schema/ or None, match modes)
-SPAN_TASKS = {
-    "entities": ("entities", "entity_label", ("exact", "overlap")),
-    "hedge_cues": ("hedge_cues", "hedge_type", ("exact", "overlap")),
-    "hedge_scopes": ("hedge_scopes", None, ("exact", "overlap")),
-    "claims": ("claims", "claim_type", ("exact", "overlap")),
-}
-FLAGS = ("hedged", "checkworthy")
+
+
+def span_tasks() -> dict[str, str | None]:
+    """Span task (an agreement unit of kinds.py: entities, hedge_cues, hedge_scopes, claims) -> the label set
+    counted per label (the kind's, for the spans themselves; None for an offset pair such as a scope)."""
+    return {u.key: None if u.offsets else k.label_set for k, u in units()}
+
+
+def label_set(task: str) -> str:
+    """The label set of a span task (``claims`` -> ``claim_type``), from the registry."""
+    found = span_tasks().get(task)
+    if found is None:
+        raise KeyError(task)
+    return found
 ALL, ANY = "(labelled)", "(unlabelled)"
 
 
@@ -166,19 +173,18 @@ def sentence_counts(gold: dict, pred: dict) -> dict[tuple, tuple[int, int, int]]
     """(matched, gold, predicted) for every count key of one sentence pair."""
     tokens = token_offsets(gold["text"])
     out: dict[tuple, tuple[int, int, int]] = {}
-    for task, (kind, label_set, modes) in SPAN_TASKS.items():
-        sg, sp = spans(gold, kind, tokens), spans(pred, kind, tokens)
-        for mode in modes:
-            test = MATCHES[mode]
+    for task, labels in span_tasks().items():
+        sg, sp = spans(gold, task, tokens), spans(pred, task, tokens)
+        for mode, test in MATCHES.items():
             out[(task, mode, ALL)] = (len(max_matching(sg, sp, labelled(test))), len(sg), len(sp))
             out[(task, mode, ANY)] = (len(max_matching(sg, sp, test)), len(sg), len(sp))
-            for lab in schema.labels()[label_set] if label_set else ():
+            for lab in schema.labels()[labels] if labels else ():
                 g = [s for s in sg if s.label == lab]
                 p = [s for s in sp if s.label == lab]
                 out[(task, mode, lab)] = (len(max_matching(g, p, test)), len(g), len(p))
     sg, sp = _scope_pairs(gold), _scope_pairs(pred)
     out[("hedge_cue_scope", "exact", ANY)] = (len(max_matching(sg, sp, labelled(exact))), len(sg), len(sp))
-    for flag in FLAGS:
+    for flag in (f.name for _, f in flags()):
         out[(flag, "sentence", ANY)] = (int(gold[flag] and pred[flag]), int(gold[flag]), int(pred[flag]))
     return out
 
@@ -261,16 +267,19 @@ def figures() -> list[Figure]:
                    "sentence", "", "ap"),
             Figure("checkworthy.map", "Check-worthiness ranking, MAP over documents", "checkworthy",
                    "sentence", "", "map")]
+    listed = {f.task for f in out}
+    for _, u in units():  # a span kind registered later: its spans exact and overlap, labelled and not
+        if u.key not in listed:
+            out += [Figure(f"{u.key}.{mode}{suffix}", f"{u.title}, {mode}, {how}", u.key, mode, label)
+                    for suffix, how, label in (("", "labelled (micro)", ALL), (".unlabelled", "unlabelled", ANY))
+                    for mode in MATCHES]
     return out
-
-
-LABEL_SETS = {"entities": "entity_label", "hedge_cues": "hedge_type", "claims": "claim_type"}
 
 
 def evaluate(fig: Figure, sums: dict[tuple, np.ndarray], truth: list[bool], scores: list[float] | None,
              docs: list[str]) -> dict:
     if fig.kind == "macro":
-        return {"f1": macro_f1(sums, fig.task, fig.mode, LABEL_SETS[fig.task])}
+        return {"f1": macro_f1(sums, fig.task, fig.mode, label_set(fig.task))}
     if fig.kind == "ap":
         return {"value": average_precision(truth, scores) if scores is not None else None}
     if fig.kind == "map":

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 
 from datasets import ClassLabel
 
-from claimcorpus import schema
+from claimcorpus import schema, tokens
 from claimcorpus.features import iob_names, sentence_features
 from claimcorpus.kinds import SpanKind, flags, kinds
 
@@ -67,20 +67,7 @@ def span_rows(kind: SpanKind, records: Iterable[dict]) -> Iterator[dict]:
                    **kind.flat_row(rec, span, encode)}
 
 
-@functools.cache
-def _tokenizer():
-    import spacy
-
-    return spacy.blank("en")
-
-
-def tokenizer_info() -> dict:
-    import spacy
-
-    return {"name": "spacy.blank('en').tokenizer", "spacy_version": spacy.__version__,
-            "tags": "IOB2 from spacy.training.offsets_to_biluo_tags + biluo_to_iob",
-            "misaligned_edges": "entity edges inside a token are widened to the whole token "
-                                "(Doc.char_span alignment_mode='expand'); the tag goes to the token holding the span start"}
+tokenizer_info = tokens.release_info
 
 
 def token_row(rec: dict) -> dict:
@@ -92,7 +79,7 @@ def token_row(rec: dict) -> dict:
     the first token, I- on the rest; tests/test_build_rows.py compares the two), set directly: spaCy's
     function walks every token of the sentence for each call and was most of the build's time.
     """
-    doc = _tokenizer()(rec["text"])
+    doc = tokens.nlp()(rec["text"])
     tags, ids = [0] * len(doc), _iob_ids()
     taken: set[int] = set()
     for e in sorted(rec["entities"], key=lambda x: x["start"]):

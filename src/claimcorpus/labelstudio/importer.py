@@ -33,7 +33,7 @@ from claimcorpus.labelstudio import config as C
 from claimcorpus.labelstudio import pairing
 from claimcorpus.labelstudio.offsets import Unit, decode
 from claimcorpus.labelstudio.tasks import text_hash
-from claimcorpus.layers import empty_record, layer_json, read_segments, with_flags, write_layer
+from claimcorpus.layers import empty_record, meta_path, read_segments, with_flags, write_layer, write_meta
 from claimcorpus.layout import SEGMENTS, Repo
 from claimcorpus.schema import MAX_DEPTH, Strict, too_deep
 from claimcorpus.textio import parse_json, read_bytes
@@ -369,8 +369,8 @@ def import_export(repo: Repo, tasks: list[dict], annotator: list[str], *, unit: 
     targets = []
     for key, docs in sorted(found.items()):
         layer = names[key]
-        meta_path = repo.layer_dir(layer) / "layer.json"
-        if repo.layer_dir(layer).exists() and not meta_path.is_file():
+        meta = meta_path(repo, layer)
+        if repo.layer_dir(layer).exists() and not meta.is_file():
             raise CorpusError(repo.rel(repo.layer_dir(layer)), "exists but is not a layer (no layer.json)",
                               "choose another name with --annotator, or move the folder away if it is not yours")
         for doc_id in sorted(docs):
@@ -379,8 +379,8 @@ def import_export(repo: Repo, tasks: list[dict], annotator: list[str], *, unit: 
                 raise CorpusError(repo.rel(path), f"layer {layer!r} already has annotations for {doc_id}",
                                   "choose another name with --annotator, or pass --overwrite to replace them")
             targets.append((key, layer, doc_id))
-        if meta_path.exists() and not overwrite:
-            raise CorpusError(repo.rel(meta_path), f"layer {layer!r} exists", "choose another name with --annotator, "
+        if meta.exists() and not overwrite:
+            raise CorpusError(repo.rel(meta), f"layer {layer!r} exists", "choose another name with --annotator, "
                               "or pass --overwrite to replace its files for these documents (layer.json is kept)")
     with Transaction(repo.root, "ls import") as tx:
         _write(repo, tx, found, names, targets, report, overwrite=overwrite, predictions=predictions, name=name,
@@ -408,10 +408,10 @@ def _write(repo: Repo, tx: Transaction, found: dict, names: dict, targets: list,
             report.findings += [f"{rel}: {code} [{rec['id']}] {msg}" for code, msg in sentence_content(rec)]
     for key in sorted(found):  # an existing layer keeps its layer.json (kind, annotator, guidelines)
         layer = names[key]
-        if (repo.layer_dir(layer) / "layer.json").is_file():
+        if meta_path(repo, layer).is_file():
             continue
         meta = {"layer": layer, "kind": "prediction" if predictions else "annotator", "annotator": layer,
                 "date": Date.today().isoformat(), "guidelines_version": guidelines_version,
                 "description": f"imported from Label Studio ({name}; annotator {key})"}
-        tx.write(repo.layer_dir(layer) / "layer.json", layer_json(meta))
+        write_meta(repo, meta, tx)
 
