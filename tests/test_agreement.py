@@ -286,3 +286,12 @@ def test_nested_spans_label_each_token_with_the_first_span() -> None:
     assert tokens == [(0, 4), (5, 9)]
     assert token_labels(len(tokens), spans(rec, "entities", tokens)) == ["X", "X"]
     assert token_labels(3, spans(rec, "entities", tokens)) == ["X", "X", "O"]
+
+
+def test_markdown_right_aligns_the_number_columns(report: dict) -> None:
+    """Layer/Match and Comparison/Unit are words (left); counts and figures from the third column on are numbers."""
+    lines = agreement_markdown(report).splitlines()
+    rules = [line for line in lines if line.startswith("|---")]
+    assert rules == ["|---|---|" + "---:|" * 8, "|---|---|" + "---:|" * 4]
+    assert lines[lines.index(rules[0]) - 1].startswith("| Layer | Match | A | B |")
+    assert lines[lines.index(rules[1]) - 1].startswith("| Comparison | Unit | n |")
