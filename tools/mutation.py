@@ -55,7 +55,7 @@ FAST_TESTS = [
     "tests/test_segment.py", "tests/test_textio.py", "tests/test_validate.py", "tests/test_validate_edges.py",
     "tests/test_labelstudio_offsets.py", "tests/test_labelstudio_import_errors.py",
     "tests/test_labelstudio_roundtrip.py", "tests/test_labelstudio_conll.py", "tests/test_agreement.py",
-    "tests/test_build_rows.py", "tests/test_bench.py",
+    "tests/test_build_rows.py", "tests/test_bench.py", "tests/test_kinds_registry.py",
 ]
 SUBPROCESS = re.compile(r"\b(run_cli|CLAIMCORPUS|subprocess)\b")  # such a test runs unmutated code
 # read by the tests through the checkout root (folders and files)
@@ -129,21 +129,17 @@ def prepare(work: Path, timeout: float) -> None:
             shutil.copytree(ROOT / sub, work / sub, ignore=IGNORE)
         elif (ROOT / sub).is_file():
             shutil.copy2(ROOT / sub, work / sub)
+    write_config(work, timeout)
+
+
+def write_config(work: Path, timeout: float) -> None:
+    """The work folder's pyproject.toml: the checkout's pytest table and this module's mutmut table."""
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     tables = re.split(r"(?m)^(?=\[)", pyproject)
     kept = [t for t in tables if t.startswith("[tool.pytest")]
     (work / "preload.txt").write_text("\n".join(PRELOAD) + "\n", encoding="utf-8")
     config = mutmut_config(MODULES, FAST_TESTS, subprocess_tests(ROOT, FAST_TESTS), work / "preload.txt", timeout)
     (work / "pyproject.toml").write_text("".join(kept) + "\n" + config, encoding="utf-8")
-
-
-def set_timeout(work: Path, timeout: float) -> None:
-    """On --resume: only the timeout lines change (a changed test selection or pytest argument would make
-    mutmut 3.8 reset every result; a changed timeout resets only the timeouts, which --resume re-tests anyway)."""
-    path = work / "pyproject.toml"
-    text = re.sub(r"(?m)^timeout_constant = .*\ntimeout_multiplier = .*$", "\n".join(timeout_lines(timeout)),
-                  path.read_text(encoding="utf-8"))
-    path.write_text(text, encoding="utf-8")
 
 
 def mutmut(work: Path, *args: str, log=None) -> subprocess.CompletedProcess:
@@ -262,8 +258,10 @@ def main(argv: list[str] | None = None) -> int:
     sample_file = work / "sample.json"
     if args.resume:  # the tests may have grown: copy them again, re-test what was not killed
         shutil.copytree(ROOT / "tests", work / "tests", dirs_exist_ok=True, ignore=IGNORE)
-        (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)  # map tests to code again
-        set_timeout(work, args.timeout)
+        # map tests to code again; without the old stats mutmut 3.8 also keeps every result when the config
+        # changes (new FAST_TESTS, --timeout), instead of resetting the verdicts the change could affect
+        (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+        write_config(work, args.timeout)
         drawn = set(json.loads(sample_file.read_text(encoding="utf-8"))) if sample_file.is_file() else None
         names = names or [n for n, r in results(work).items() if r["status"] not in (KILLED, SKIPPED) and
                           (r["status"] != UNCHECKED or (drawn is not None and n in drawn))]
