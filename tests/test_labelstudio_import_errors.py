@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from claimcorpus.errors import CorpusError
-from claimcorpus.labelstudio.importer import Report, import_export, read_export
+from claimcorpus.labelstudio.importer import Report, collect, import_export, read_export
 from claimcorpus.labelstudio.tasks import export_tasks
 from conftest import run_cli, tree
 from ls_server import S_KYIV, add_hand_layer, make_own_repo
@@ -162,17 +162,26 @@ def test_cli_says_one_line(pristine, tmp_path: Path) -> None:
     assert res.returncode == 1 and "not JSON" in res.stderr
 
 
-def test_content_findings_are_written_and_reported(pristine, tmp_path: Path) -> None:
-    repo, _, good = pristine
+def with_findings(good: list[dict]) -> list[dict]:
     tasks, ann = kyiv(good)
     ent = item(ann, "entity")
     ent["value"].update(start=ent["value"]["start"] - 1, text=" Kyiv")  # whitespace at an edge: E311
     # sentence flags ticked in an older config are ignored: flags follow the spans, so no E316/E317
     ann["result"].append({"id": "flags", "from_name": "flags", "to_name": "text", "type": "choices",
                           "value": {"choices": ["hedged"]}})
-    report = import_export(repo, tasks, ["findings"])
+    return tasks
+
+
+def test_content_findings_are_written_and_reported(pristine) -> None:
+    repo, _, good = pristine
+    report = import_export(repo, with_findings(good), ["findings"])
     codes = sorted(f.split(": ")[1].split()[0] for f in report.findings)
     assert codes == ["E311"]
+
+
+def test_content_findings_are_what_validate_says(pristine) -> None:  # apart: mutation testing skips subprocess tests
+    repo, _, good = pristine
+    import_export(repo, with_findings(good), ["findings-cli"])
     res = run_cli("validate", "--root", repo.root)
     assert res.returncode == 1 and "E311" in res.stdout and "E317" not in res.stdout
 
@@ -294,3 +303,17 @@ def test_refusal_names_its_place(pristine, case: str) -> None:
         import_export(repo, tasks, ["x"], predictions=case == "predictions-as-ids")
     assert err.value.where == where.format(n=n)
     assert str(err.value).startswith(where.format(n=n) + ": ")
+
+
+def test_collect_reads_annotations_unless_asked_for_predictions(pristine) -> None:
+    repo, _, good = pristine  # export_tasks(review="hand"): each task's one annotation, no predictions
+    found = collect(repo, copy.deepcopy(good))
+    assert list(found) == ["-"] and sum(len(s) for s in found["-"].values()) == len(good)
+    assert collect(repo, copy.deepcopy(good), predictions=True) == {}
+
+
+def test_a_foreign_task_is_pointed_to_ls_export(pristine) -> None:
+    repo, _, good = pristine
+    with pytest.raises(CorpusError) as err:
+        import_export(repo, [*copy.deepcopy(good), {"data": {"text": "Hello."}, "annotations": []}], ["x"])
+    assert err.value.fix == "export the tasks with `claimcorpus ls export`"

@@ -200,5 +200,8 @@ def test_never_overwrites_unless_asked(own) -> None:
     with pytest.raises(CorpusError, match="not a layer"):
         import_export(own, tasks, ["notes"], predictions=True, overwrite=True)
     assert tree(own.root) == before
+
+
+def test_cli_import_of_a_missing_file_says_one_line(own) -> None:  # apart: mutation testing skips subprocess tests
     res = run_cli("ls", "import", "nope.json", "--annotator", "x", "--root", own.root)
     assert res.returncode == 1 and res.stderr.count("\n") == 1 and "no such file" in res.stderr
