@@ -269,6 +269,11 @@ WHERE = {  # change(task, annotation), where, what the message says (so that it 
     "predictions-as-ids": (lambda t, a: t.update(predictions=[5]), "export task {n} (emoji-s0000)",
                            "predictions are ids only"),
     "twice": (lambda t, a: t["annotations"].append(copy.deepcopy(a)), ANN, "annotated this sentence twice"),
+    "twice-with-ids": (lambda t, a: t["annotations"].extend([{**a, "id": 17}, {**a, "id": 18}]) or
+                       t["annotations"].pop(0), ANN.replace("?", "18"),
+                       r"annotated this sentence twice \(also annotation 17\)"),
+    "annotation-with-id": (lambda t, a: a.update(id=17) or region(a, "e0", "entity")["value"].update(labels=["X"]),
+                           ANN.replace("?", "17") + " result[0]", "unknown entity label 'X'"),
     "unknown-label": (lambda t, a: region(a, "e0", "entity")["value"].update(labels=["CITY"]), ANN + " result[0]",
                       "unknown entity label 'CITY'"),
     "unknown-claim-type": (lambda t, a: region(a, "c0", "claim_type")["value"].update(choices=["rumour"]),
