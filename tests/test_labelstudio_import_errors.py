@@ -322,3 +322,15 @@ def test_a_foreign_task_is_pointed_to_ls_export(pristine) -> None:
     with pytest.raises(CorpusError) as err:
         import_export(repo, [*copy.deepcopy(good), {"data": {"text": "Hello."}, "annotations": []}], ["x"])
     assert err.value.fix == "export the tasks with `claimcorpus ls export`"
+
+
+def test_only_cancelled_annotations_is_nothing_to_import(pristine) -> None:
+    repo, _, good = pristine  # two documents of two sentences each: four tasks, one annotation each
+    tasks = copy.deepcopy(good)
+    for t in tasks:
+        t["annotations"][0]["was_cancelled"] = True
+    before = tree(repo.root)
+    with pytest.raises(CorpusError) as err:
+        import_export(repo, tasks, ["x"])
+    assert err.value.problem == "no annotations to import (4 tasks, 4 cancelled)"
+    assert tree(repo.root) == before
