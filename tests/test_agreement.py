@@ -286,3 +286,35 @@ def test_nested_spans_label_each_token_with_the_first_span() -> None:
     assert tokens == [(0, 4), (5, 9)]
     assert token_labels(len(tokens), spans(rec, "entities", tokens)) == ["X", "X"]
     assert token_labels(3, spans(rec, "entities", tokens)) == ["X", "X", "O"]
+
+
+def test_markdown_right_aligns_the_number_columns(report: dict) -> None:
+    """Layer/Match and Comparison/Unit are words (left); counts and figures from the third column on are numbers."""
+    lines = agreement_markdown(report).splitlines()
+    rules = [line for line in lines if line.startswith("|---")]
+    assert rules == ["|---|---|" + "---:|" * 8, "|---|---|" + "---:|" * 4]
+    assert lines[lines.index(rules[0]) - 1].startswith("| Layer | Match | A | B |")
+    assert lines[lines.index(rules[1]) - 1].startswith("| Comparison | Unit | n |")
+
+
+def test_markdown_lists_each_note_as_a_bullet(repo: Repo) -> None:
+    r = agreement(repo, "empty", "empty")  # no spans at all: several categorical units are undefined, with a note
+    notes = agreement_markdown(r).split("\n\n")[-1].splitlines()
+    assert len(notes) >= 2 and all(line.startswith("- ") for line in notes), notes
+    assert f"- Sentence flag `hedged`: {r['categorical']['hedged']['note']}" in notes
+
+
+def test_report_json_is_indented_sorted_and_rounded(report: dict) -> None:
+    text = report_json(report)
+    # keys sorted, so "a" (the first layer's name) comes first, indented by two spaces
+    assert text.splitlines()[:2] == ["{", '  "a": "a",']
+    # entity exact labelled F1 = 2 * 2 / (4 + 5) = 0.4444...: six decimal places
+    assert '"f1": 0.444444' in text and "0.4444444" not in text
+
+
+def test_spans_at_identical_offsets_stay_paired() -> None:
+    # a0 0:9 {0,1} has its exact twin b1 0:9; a1 5:9 {1} overlaps only b1. Re-pairing a0 with b0 0:4 {0} would
+    # free b1 for a1 and match one more pair, but the documented rule keeps the exact pair: a1 stays unmatched.
+    a = [Span(0, 9, "X", frozenset({0, 1})), Span(5, 9, "X", frozenset({1}))]
+    b = [Span(0, 4, "X", frozenset({0})), Span(0, 9, "X", frozenset({0, 1}))]
+    assert max_matching(a, b, overlap) == [(0, 1)]

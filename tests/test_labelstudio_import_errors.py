@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from claimcorpus.errors import CorpusError
-from claimcorpus.labelstudio.importer import Report, import_export, read_export
+from claimcorpus.labelstudio.importer import Report, collect, import_export, read_export
 from claimcorpus.labelstudio.tasks import export_tasks
 from conftest import run_cli, tree
 from ls_server import S_KYIV, add_hand_layer, make_own_repo
@@ -162,17 +162,26 @@ def test_cli_says_one_line(pristine, tmp_path: Path) -> None:
     assert res.returncode == 1 and "not JSON" in res.stderr
 
 
-def test_content_findings_are_written_and_reported(pristine, tmp_path: Path) -> None:
-    repo, _, good = pristine
+def with_findings(good: list[dict]) -> list[dict]:
     tasks, ann = kyiv(good)
     ent = item(ann, "entity")
     ent["value"].update(start=ent["value"]["start"] - 1, text=" Kyiv")  # whitespace at an edge: E311
     # sentence flags ticked in an older config are ignored: flags follow the spans, so no E316/E317
     ann["result"].append({"id": "flags", "from_name": "flags", "to_name": "text", "type": "choices",
                           "value": {"choices": ["hedged"]}})
-    report = import_export(repo, tasks, ["findings"])
+    return tasks
+
+
+def test_content_findings_are_written_and_reported(pristine) -> None:
+    repo, _, good = pristine
+    report = import_export(repo, with_findings(good), ["findings"])
     codes = sorted(f.split(": ")[1].split()[0] for f in report.findings)
     assert codes == ["E311"]
+
+
+def test_content_findings_are_what_validate_says(pristine) -> None:  # apart: mutation testing skips subprocess tests
+    repo, _, good = pristine
+    import_export(repo, with_findings(good), ["findings-cli"])
     res = run_cli("validate", "--root", repo.root)
     assert res.returncode == 1 and "E311" in res.stdout and "E317" not in res.stdout
 
@@ -207,3 +216,121 @@ def test_report_lines() -> None:
         "x/d: 2 sentences had no annotation (written as empty records)", "finding: E311 at the edge",
         "1 findings: fix them in Label Studio and pull again, or run `claimcorpus validate` for the details"]
     assert Report(annotations={"x": 0}).lines() == ["imported 0 annotations into layer 'x'"]
+
+
+# -- where: every refusal names the task, its sentence, the annotation and the result item or region ----------
+#
+# The message alone does not tell the annotator which of a thousand tasks to open. Each expected location is
+# written out from the export's own structure: the tasks carry no "id", so a task is named by its position in
+# the list; the annotation has no "id" and no "completed_by", so it is "annotation ? by -"; result items are
+# counted from 0 in the export's order; a region is named by its text and code-point offsets. The Kyiv
+# annotation's result, as export_tasks(review="hand") writes it:
+#   [0] e0 entity GPE "Kyiv" 13:17        [1] e1 entity DATE "about two weeks" 59:74
+#   [2] h0 hedge modal "may" 40:43        [3] h0s scope "may be delayed" 40:54
+#   [4] h1 hedge approximator "about"     [5] h1s scope "about two weeks" 59:74
+#   [6] c0 claim 26:74                    [7] c0 claim_type  [8] c0 checkworthy  [9] c0 source_type
+#   [10] c0s source "Officials in Kyiv" 0:17
+
+ANN = "export task {n} (emoji-s0000) annotation ? by -"
+CLAIM_AT = "'the 🚀 launch “may be delayed” by about two weeks' (26:74)"  # S_KYIV[26:74], quoted as repr() does
+
+
+def region(ann: dict, rid: str, from_name: str) -> dict:
+    return next(r for r in ann["result"] if r.get("id") == rid and r.get("from_name") == from_name)
+
+
+def relate(ann: dict, a: str, b: str) -> None:
+    ann["result"].append({"from_id": a, "to_id": b, "type": "relation", "direction": "right"})
+
+
+def drop(ann: dict, **match: str) -> None:
+    ann["result"] = [r for r in ann["result"] if not all(r.get(k) == v for k, v in match.items())]
+
+
+def second_extent(task: dict, ann: dict) -> None:  # a second item for region e0, over "Officials" 0:9
+    ann["result"].append({**region(ann, "e0", "entity"),
+                          "value": {"start": 0, "end": 9, "text": "Officials", "labels": ["GPE"]}})
+
+
+def two_sources(task: dict, ann: dict) -> None:
+    relate(ann, "c0", "c0s")
+    relate(ann, "c0", "e0")
+
+
+WHERE = {  # change(task, annotation), where, what the message says (so that it is this refusal)
+    "shape": (lambda t, a: a["result"][0]["value"].update(start="13"), "export task {n}",
+              r"annotations\[0\]\.result\[0\]\.value\.start: '13' is not of type"),
+    "text-differs": (lambda t, a: t["data"].update(text=S_KYIV.replace("may", "will")), "export task {n}",
+                     "text or text_sha256 differs"),
+    "other-document": (lambda t, a: t["data"].update(doc_id="nope"), "export task {n}",
+                       "document 'nope' is not in this corpus"),
+    "other-sentence": (lambda t, a: t["data"].update(sentence_id="emoji-s9999"), "export task {n}",
+                       "sentence 'emoji-s9999' is not in"),
+    "predictions-as-ids": (lambda t, a: t.update(predictions=[5]), "export task {n} (emoji-s0000)",
+                           "predictions are ids only"),
+    "twice": (lambda t, a: t["annotations"].append(copy.deepcopy(a)), ANN, "annotated this sentence twice"),
+    "twice-with-ids": (lambda t, a: t["annotations"].extend([{**a, "id": 17}, {**a, "id": 18}]) or
+                       t["annotations"].pop(0), ANN.replace("?", "18"),
+                       r"annotated this sentence twice \(also annotation 17\)"),
+    "annotation-with-id": (lambda t, a: a.update(id=17) or region(a, "e0", "entity")["value"].update(labels=["X"]),
+                           ANN.replace("?", "17") + " result[0]", "unknown entity label 'X'"),
+    "unknown-label": (lambda t, a: region(a, "e0", "entity")["value"].update(labels=["CITY"]), ANN + " result[0]",
+                      "unknown entity label 'CITY'"),
+    "unknown-claim-type": (lambda t, a: region(a, "c0", "claim_type")["value"].update(choices=["rumour"]),
+                           ANN + " result[7]", "unknown claim_type 'rumour'"),
+    "span-outside": (lambda t, a: region(a, "e1", "entity")["value"].update(start=70, end=90), ANN + " result[1]",
+                     "span 70:90 is outside"),
+    "two-extents": (second_extent, ANN + " result[11]", "region 'e0' has two extents"),
+    "choice-of-no-claim": (lambda t, a: region(a, "c0", "checkworthy").update(id="zz"), ANN + " result[8]",
+                           "checkworthy 'yes' is attached to no claim"),
+    "relation-to-nothing": (lambda t, a: relate(a, "e0", "zz"), ANN + " result[11]",
+                            "relation 'e0' -> 'zz' names a region"),
+    "meaningless-relation": (lambda t, a: relate(a, "e0", "h0"), ANN + " result[11]", "means nothing here"),
+    "hedge-without-scope": (lambda t, a: drop(a, from_name="scope"), ANN + " region 'may' (40:43)",
+                            "hedge cue has no scope"),
+    "scope-of-no-cue": (lambda t, a: drop(a, id="h1"), ANN, "scope 'about two weeks' .*belongs to no hedge cue"),
+    "claim-without-type": (lambda t, a: drop(a, from_name="claim_type"), ANN + " region " + CLAIM_AT,
+                           "claim has no claim_type"),
+    "claim-with-two-sources": (two_sources, ANN + " region " + CLAIM_AT, "is related to 2 regions"),
+    "mention-without-source": (lambda t, a: drop(a, id="c0s"), ANN + " region " + CLAIM_AT,
+                               "'mention' but no related"),
+}
+
+
+@pytest.mark.parametrize("case", WHERE)
+def test_refusal_names_its_place(pristine, case: str) -> None:
+    repo, _, good = pristine
+    tasks = copy.deepcopy(good)
+    n, task = next((n, t) for n, t in enumerate(tasks) if t["data"]["text"] == S_KYIV)
+    change, where, message = WHERE[case]
+    change(task, task["annotations"][0])
+    with pytest.raises(CorpusError, match=message) as err:
+        import_export(repo, tasks, ["x"], predictions=case == "predictions-as-ids")
+    assert err.value.where == where.format(n=n)
+    assert str(err.value).startswith(where.format(n=n) + ": ")
+
+
+def test_collect_reads_annotations_unless_asked_for_predictions(pristine) -> None:
+    repo, _, good = pristine  # export_tasks(review="hand"): each task's one annotation, no predictions
+    found = collect(repo, copy.deepcopy(good))
+    assert list(found) == ["-"] and sum(len(s) for s in found["-"].values()) == len(good)
+    assert collect(repo, copy.deepcopy(good), predictions=True) == {}
+
+
+def test_a_foreign_task_is_pointed_to_ls_export(pristine) -> None:
+    repo, _, good = pristine
+    with pytest.raises(CorpusError) as err:
+        import_export(repo, [*copy.deepcopy(good), {"data": {"text": "Hello."}, "annotations": []}], ["x"])
+    assert err.value.fix == "export the tasks with `claimcorpus ls export`"
+
+
+def test_only_cancelled_annotations_is_nothing_to_import(pristine) -> None:
+    repo, _, good = pristine  # two documents of two sentences each: four tasks, one annotation each
+    tasks = copy.deepcopy(good)
+    for t in tasks:
+        t["annotations"][0]["was_cancelled"] = True
+    before = tree(repo.root)
+    with pytest.raises(CorpusError) as err:
+        import_export(repo, tasks, ["x"])
+    assert err.value.problem == "no annotations to import (4 tasks, 4 cancelled)"
+    assert tree(repo.root) == before

@@ -15,7 +15,7 @@ from claimcorpus.errors import CorpusError
 from claimcorpus.labelstudio import config as C
 from claimcorpus.labelstudio.importer import from_result, import_export
 from claimcorpus.labelstudio.tasks import export_tasks, to_result
-from claimcorpus.layers import read_layer, read_meta, with_flags
+from claimcorpus.layers import init_layer, read_layer, read_meta, with_flags
 from claimcorpus.validate import Validator
 from conftest import run_cli, tree
 from ls_server import SEED_DOC, add_hand_layer, make_own_repo, make_seed_repo
@@ -188,8 +188,9 @@ def test_annotators_kept_apart(own) -> None:
 def test_never_overwrites_unless_asked(own) -> None:
     tasks = export_tasks(own, predictions=["hand"])
     before = tree(own.root)
-    with pytest.raises(CorpusError, match="--overwrite"):
+    with pytest.raises(CorpusError, match="--overwrite") as err:
         import_export(own, tasks, ["hand"], predictions=True)
+    assert err.value.where == "annotations/hand/emoji.jsonl"  # the first of the two documents, emoji and quotes
     assert tree(own.root) == before
     meta = read_meta(own, "hand")
     import_export(own, tasks, ["hand"], predictions=True, overwrite=True)
@@ -200,5 +201,18 @@ def test_never_overwrites_unless_asked(own) -> None:
     with pytest.raises(CorpusError, match="not a layer"):
         import_export(own, tasks, ["notes"], predictions=True, overwrite=True)
     assert tree(own.root) == before
+
+
+def test_a_layer_without_files_for_these_documents_is_not_overwritten(own) -> None:
+    init_layer(own, "bare", "annotator", "x", guidelines_version=None, description="no documents yet", doc_ids=[])
+    tasks = export_tasks(own, predictions=["hand"])
+    before = tree(own.root)
+    with pytest.raises(CorpusError, match="layer 'bare' exists") as err:
+        import_export(own, tasks, ["bare"], predictions=True)
+    assert err.value.where == "annotations/bare/layer.json" and "--overwrite" in err.value.fix
+    assert tree(own.root) == before
+
+
+def test_cli_import_of_a_missing_file_says_one_line(own) -> None:  # apart: mutation testing skips subprocess tests
     res = run_cli("ls", "import", "nope.json", "--annotator", "x", "--root", own.root)
     assert res.returncode == 1 and res.stderr.count("\n") == 1 and "no such file" in res.stderr

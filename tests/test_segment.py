@@ -281,3 +281,11 @@ def test_seed_sentences_by_reading() -> None:
 @pytest.mark.parametrize("doc", TRICKY)
 def test_offset_invariants_on_tricky_texts(doc: str) -> None:
     check_invariants(doc, segment(doc))
+
+
+def test_a_spaced_bullet_and_number_is_not_a_sentence_of_its_own() -> None:
+    # numbered-list: each item, marker included, is one sentence; no cut right after "•   2." (counted by hand:
+    # a marker "•   N." and two spaces are 8 characters; item 1 is 8 + 15 = 0:23, two spaces, item 2 8 + 16 = 25:49)
+    text = "•   1.  Eggs and flour.  •   2.  Milk and butter."
+    assert [(s.start, s.end, s.text) for s in segment(text)] == [
+        (0, 23, "•   1.  Eggs and flour."), (25, 49, "•   2.  Milk and butter.")]

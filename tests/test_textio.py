@@ -93,6 +93,20 @@ def test_missing_file_and_directory(tmp_path) -> None:
         read_document(tmp_path)
 
 
+def test_missing_file_is_named_as_the_caller_names_it(tmp_path) -> None:
+    """A caller that knows the repository-relative name (the manifest's path) gets it in the message, not
+    the absolute path; without one, the path given is the name."""
+    with pytest.raises(CorpusError) as err:
+        read_document(tmp_path / "nope.txt", "seeds/nope.txt")
+    assert str(err.value).startswith("seeds/nope.txt: no such file")
+    with pytest.raises(CorpusError) as err:
+        read_document(tmp_path, "seeds")
+    assert str(err.value).startswith("seeds: is a directory")
+    with pytest.raises(CorpusError) as err:
+        read_document(tmp_path / "nope.txt")
+    assert err.value.where == str(tmp_path / "nope.txt")
+
+
 def test_manifest_hashes_are_of_raw_bytes_and_canonical_text(repo_factory) -> None:
     raw = b"\xef\xbb\xbfPort reopens\r\nShips left at 6 a.m.\rAll clear.\r\n"
     canonical = "Port reopens\nShips left at 6 a.m.\nAll clear.\n"  # written by hand from raw

@@ -1,6 +1,6 @@
 """Mutation testing of the core modules with mutmut: a measuring tool, not a CI gate.
 
-    scripts/mutation [--jobs 1] [--sample N --seed S] [--resume] [--report] [--out build/mutation]
+    scripts/mutation [--jobs 1] [--sample N --seed S] [--resume] [--timeout 150] [--report] [--out build/mutation]
 
 mutmut mutates only the modules in MODULES (one-token changes: flipped comparisons, off-by-one
 numbers, removed arguments, swapped names, changed strings) and runs, for each mutant, the fast tests
@@ -10,13 +10,16 @@ The work happens in ``<out>/work`` (a copy of src/, tests/ and the data the test
 checkout is never touched. Results::
 
     <out>/score.json    {"score": 0.93, "score_95ci": [0.88, 0.96] (sampled runs), "killed": ..., "survived": ...,
-                         "no_tests": ..., "timeout": ..., "total": ..., "population": ..., "seconds": ...,
+                         "no_tests": ..., "timeout": ..., "timeout_causes": {"SIGXCPU ...": n, ...},
+                         "total": ..., "population": ..., "seconds": ...,
                          "tool": "mutmut 3.8.1", "by_module": {...}}
     <out>/survivors.md  every mutant that survived (or had no test), with its diff
     <out>/mutmut.log    mutmut's own output
 
 score = (killed + timeout) / (total - skipped) over the mutants tested: a mutant no test covers counts as a
-survivor. The whole population (~3,700 mutants) takes hours on a shared 2-core machine; ``--sample N``
+survivor. mutmut counts a timeout as a kill; ``timeout_causes`` says which were a limit reached (SIGXCPU)
+and which the test runner raising (exit 255), and ``--resume`` re-tests timeouts with the current
+``--timeout``, so a run that was only slowed by a loaded machine is not kept as a kill. The whole population (~3,700 mutants) takes hours on a shared 2-core machine; ``--sample N``
 tests a seeded random sample and reports a 95% Wilson interval. ``--report`` rewrites the report from
 the results so far (e.g. after an interrupted run).
 """
@@ -52,10 +55,11 @@ FAST_TESTS = [
     "tests/test_segment.py", "tests/test_textio.py", "tests/test_validate.py", "tests/test_validate_edges.py",
     "tests/test_labelstudio_offsets.py", "tests/test_labelstudio_import_errors.py",
     "tests/test_labelstudio_roundtrip.py", "tests/test_labelstudio_conll.py", "tests/test_agreement.py",
-    "tests/test_build_rows.py", "tests/test_bench.py",
+    "tests/test_build_rows.py", "tests/test_bench.py", "tests/test_kinds_registry.py",
 ]
 SUBPROCESS = re.compile(r"\b(run_cli|CLAIMCORPUS|subprocess)\b")  # such a test runs unmutated code
-DATA = ["schema", "seeds", "annotations", "benchmarks"]  # read by the tests through the checkout root
+# read by the tests through the checkout root (folders and files)
+DATA = ["schema", "seeds", "annotations", "benchmarks", "requirements.lock", ".claimcorpus"]
 KILLED, TIMEOUT, SKIPPED, UNCHECKED = "killed", "timeout", "skipped", "not checked"
 GENERATE_ONLY = "generate-only"  # a mutant name that matches nothing: mutmut generates, collects stats, stops
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
@@ -81,7 +85,18 @@ PRELOAD = ["pytest", "hypothesis", "numpy", "pandas", "pyarrow", "pyarrow.parque
            "label_studio_sdk.label_interface", "great_expectations"]
 
 
-def mutmut_config(modules: list[str], tests: list[str], deselect: list[str], preload: Path) -> str:
+def timeout_lines(constant: float) -> list[str]:
+    """mutmut's limits per mutant: wall = (estimate + constant) * 2 s, CPU = twice that (SIGXCPU: "timeout").
+
+    mutmut's estimate counts test calls, not module fixtures (a repository ingested once per module), and the
+    wall limit counts time spent waiting for a core: at load 12 one agreement test takes 97 s of wall time for
+    under 1 s of estimate, so a small constant makes slow-but-correct runs "timeouts" that count as kills.
+    """
+    return [f"timeout_constant = {float(constant)}", "timeout_multiplier = 2.0"]
+
+
+def mutmut_config(modules: list[str], tests: list[str], deselect: list[str], preload: Path,
+                  timeout: float = 150.0) -> str:
     """The [tool.mutmut] table of the work folder's pyproject.toml."""
     def toml_list(xs: list[str]) -> str:
         return "[" + ", ".join(json.dumps(x) for x in xs) + "]"
@@ -99,15 +114,12 @@ def mutmut_config(modules: list[str], tests: list[str], deselect: list[str], pre
         'process_isolation = "forkserver"',
         'forkserver_warmup = "import"',
         f"preload_modules_file = {json.dumps(str(preload))}",
-        # mutmut's estimate counts test calls, not module fixtures (a release built once per module):
-        # the CPU limit is (estimate + 30 s) * 2 * 2, so only a real hang is a timeout
-        "timeout_constant = 30.0",
-        "timeout_multiplier = 2.0",
+        *timeout_lines(timeout),
         "",
     ])
 
 
-def prepare(work: Path) -> None:
+def prepare(work: Path, timeout: float) -> None:
     """A fresh copy of what the tests need, with a pyproject.toml that configures mutmut only."""
     if work.exists():
         shutil.rmtree(work)
@@ -115,11 +127,18 @@ def prepare(work: Path) -> None:
     for sub in ("src", "tests", *DATA):
         if (ROOT / sub).is_dir():
             shutil.copytree(ROOT / sub, work / sub, ignore=IGNORE)
+        elif (ROOT / sub).is_file():
+            shutil.copy2(ROOT / sub, work / sub)
+    write_config(work, timeout)
+
+
+def write_config(work: Path, timeout: float) -> None:
+    """The work folder's pyproject.toml: the checkout's pytest table and this module's mutmut table."""
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     tables = re.split(r"(?m)^(?=\[)", pyproject)
     kept = [t for t in tables if t.startswith("[tool.pytest")]
     (work / "preload.txt").write_text("\n".join(PRELOAD) + "\n", encoding="utf-8")
-    config = mutmut_config(MODULES, FAST_TESTS, subprocess_tests(ROOT, FAST_TESTS), work / "preload.txt")
+    config = mutmut_config(MODULES, FAST_TESTS, subprocess_tests(ROOT, FAST_TESTS), work / "preload.txt", timeout)
     (work / "pyproject.toml").write_text("".join(kept) + "\n" + config, encoding="utf-8")
 
 
@@ -148,7 +167,7 @@ for path in walk_mutatable_files():
     for name, code in data.exit_code_by_key.items():
         status = status_by_exit_code[code]
         diff = "" if status in ("killed", "skipped", "not checked") else get_diff_for_mutant(name, path=path)
-        out[name] = {"status": status, "diff": diff}
+        out[name] = {"status": status, "diff": diff, "exit_code": code}
 json.dump(out, sys.stdout)
 """
 
@@ -176,9 +195,18 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return (round(mid - half, 4), round(mid + half, 4))
 
 
-def summary(found: dict[str, str], seconds: float, tool: str, population: int) -> dict:
+# What a mutmut "timeout" was, by the worker's exit code: only SIGXCPU is a limit reached (a hang, or a run slowed
+# past the wall limit on a loaded machine); 255 is os._exit(-1) after the test runner itself raised.
+TIMEOUT_CAUSE = {-24: "SIGXCPU (CPU or wall limit)", 24: "SIGXCPU (CPU or wall limit)",
+                 152: "SIGXCPU (CPU or wall limit)", 36: "timeout", 255: "runner raised (exit 255, not a hang)"}
+
+
+def summary(found: dict[str, str], seconds: float, tool: str, population: int,
+            exit_codes: dict[str, int | None] | None = None) -> dict:
     """The score over the mutants that were tested (all of them, or a seeded sample)."""
     tested = {n: s for n, s in found.items() if s != UNCHECKED}
+    causes = Counter(TIMEOUT_CAUSE.get((exit_codes or {}).get(n), "unknown") for n, s in tested.items()
+                     if s == TIMEOUT)
     counts = Counter(tested.values())
     total = len(tested) - counts[SKIPPED]
     caught = counts[KILLED] + counts[TIMEOUT]
@@ -186,7 +214,8 @@ def summary(found: dict[str, str], seconds: float, tool: str, population: int) -
     for name, status in tested.items():
         by_module.setdefault(module_of(name), Counter())[status] += 1
     return {"tool": tool, "seconds": round(seconds, 1), "population": population, "total": total,
-            "killed": counts[KILLED], "timeout": counts[TIMEOUT], "survived": counts["survived"],
+            "killed": counts[KILLED], "timeout": counts[TIMEOUT], "timeout_causes": dict(causes),
+            "survived": counts["survived"],
             "no_tests": counts["no tests"],
             "other": {k: v for k, v in counts.items() if k not in (KILLED, TIMEOUT, "survived", "no tests")},
             "score": round(caught / total, 4) if total else None,
@@ -211,7 +240,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="test only N mutants drawn at random (seeded; with --resume: a new draw); 0: all")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--resume", action="store_true",
-                    help="keep <out>/work and its results; copy tests/ again and re-test the mutants not killed")
+                    help="keep <out>/work and its results; copy tests/ again and re-test the mutants not killed "
+                         "(survived, no tests, timeouts: a timeout on a loaded machine is not proof of a kill)")
+    ap.add_argument("--timeout", type=float, default=150.0,
+                    help="seconds added to mutmut's estimate before a mutant times out: wall limit = "
+                         "(estimate + TIMEOUT) * 2 (default 150: module fixtures are not in the estimate, and a "
+                         "loaded machine stretches wall time)")
     ap.add_argument("--report", action="store_true", help="only write the report from the results so far")
     ap.add_argument("mutants", nargs="*", help="with --resume: re-test only these mutant names")
     args = ap.parse_args(argv)
@@ -224,10 +258,15 @@ def main(argv: list[str] | None = None) -> int:
     sample_file = work / "sample.json"
     if args.resume:  # the tests may have grown: copy them again, re-test what was not killed
         shutil.copytree(ROOT / "tests", work / "tests", dirs_exist_ok=True, ignore=IGNORE)
-        (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)  # map tests to code again
-        names = names or [n for n, r in results(work).items() if r["status"] not in (KILLED, TIMEOUT, SKIPPED, UNCHECKED)]
+        # map tests to code again; without the old stats mutmut 3.8 also keeps every result when the config
+        # changes (new FAST_TESTS, --timeout), instead of resetting the verdicts the change could affect
+        (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+        write_config(work, args.timeout)
+        drawn = set(json.loads(sample_file.read_text(encoding="utf-8"))) if sample_file.is_file() else None
+        names = names or [n for n, r in results(work).items() if r["status"] not in (KILLED, SKIPPED) and
+                          (r["status"] != UNCHECKED or (drawn is not None and n in drawn))]
     elif not args.report:
-        prepare(work)
+        prepare(work, args.timeout)
         if args.sample:
             mutmut(work, "run", GENERATE_ONLY, log=log)
     if args.sample and not args.mutants and not args.report:
@@ -249,12 +288,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.out / 'mutmut.log'}: mutmut run failed. "
               "Fix: read the log's end; the clean test run must pass first", file=sys.stderr)
         return 1
-    report = summary({n: r["status"] for n, r in found.items()}, seconds, tool, population)
+    report = summary({n: r["status"] for n, r in found.items()}, seconds, tool, population,
+                     {n: r.get("exit_code") for n, r in found.items()})
     (args.out / "score.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (args.out / "survivors.md").write_text(survivors_md(found), encoding="utf-8")
     ci = f", 95% CI {report['score_95ci'][0]:.1%}-{report['score_95ci'][1]:.1%}" if report["score_95ci"] else ""
     print(f"{tool}: score {report['score']:.1%}{ci} ({report['killed'] + report['timeout']} of {report['total']} "
-          f"mutants caught, {report['survived']} survived, {report['no_tests']} without a test; "
+          f"mutants caught ({report['timeout']} by timeout), {report['survived']} survived, "
+          f"{report['no_tests']} without a test; "
           f"{population} mutants in all) in {seconds:.0f} s -> {args.out / 'score.json'}, {args.out / 'survivors.md'}")
     return 0
 
