@@ -289,3 +289,34 @@ def test_a_spaced_bullet_and_number_is_not_a_sentence_of_its_own() -> None:
     text = "•   1.  Eggs and flour.  •   2.  Milk and butter."
     assert [(s.start, s.end, s.text) for s in segment(text)] == [
         (0, 23, "•   1.  Eggs and flour."), (25, 49, "•   2.  Milk and butter.")]
+def _all_texts() -> list[str]:
+    paths = sorted(TEXTS.glob("*.txt")) + sorted((TEXTS / "news").glob("*.txt")) + [SEED]
+    out = [read_document(p) for p in paths]
+    out += [json.loads(line)["text"] for line in (TEXTS / "golden_like.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    return out
+
+
+@pytest.mark.parametrize(("window", "context"), [(40, 60), (97, 200), (500, 120)])
+def test_blingfire_read_in_windows_gives_the_ends_of_one_call(window: int, context: int, monkeypatch) -> None:
+    """A long text is given to blingfire in windows (memory); with windows far smaller than in use, every end
+    is still the one a single call over the whole text finds, on every test text, the seed, and all of them
+    joined into one long line and into one text of many lines."""
+    from claimcorpus import segment as seg
+
+    texts = _all_texts()
+    texts += [" ".join(t.replace("\n", " ") for t in texts), "\n".join(texts)]
+    bling = seg._blingfire()
+    monkeypatch.setattr(seg, "WINDOW", window)
+    monkeypatch.setattr(seg, "CONTEXT", context)
+    long = [t for t in texts if len(t) > window + 2 * context]
+    assert len(long) >= 3  # the windows are really used
+    for text in long:
+        assert bling.ends_of(text) == bling._ends_once(text)
+
+
+def test_iter_segments_is_segment() -> None:
+    from claimcorpus.segment import iter_segments
+
+    for text in _all_texts():
+        assert list(iter_segments(text)) == segment(text)

@@ -21,8 +21,13 @@ layer_app = typer.Typer(help="Create annotation layers.", no_args_is_help=True)
 app.add_typer(layer_app, name="layer")
 app.add_typer(ls_app, name="ls")
 
+def one_line(message: str) -> str:
+    """An error message as one line: a newline or CR in a path or a value (a file named "a\\nb.txt") is shown escaped."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {one_line(message)}", err=True)
     raise typer.Exit(1)
 
 
@@ -50,18 +55,15 @@ def segment(
     fmt: Annotated[str, typer.Option("--format", help="jsonl or text")] = "jsonl",
 ) -> None:
     """Split a text file into sentences: one JSON object per sentence, offsets into the canonical text."""
-    from claimcorpus.segment import segment as split, segmenter_info
+    from claimcorpus.segment import iter_segments, segmenter_info
     from claimcorpus.textio import dumps, read_document
 
     if fmt not in ("jsonl", "text"):
         fail(f"--format {fmt!r}: unknown format. Fix: use --format jsonl or --format text")
     text = read_document(path)
-    sentences = split(text)
-    if fmt == "text":
-        sys.stdout.write("".join(s.text + "\n" for s in sentences))
-        return
-    typer.echo(f"# segmenter: {dumps(segmenter_info())}", err=True)
-    sys.stdout.write("".join(dumps(s.as_dict()) + "\n" for s in sentences))
+    if fmt == "jsonl":
+        typer.echo(f"# segmenter: {dumps(segmenter_info())}", err=True)
+    sys.stdout.writelines(s.text + "\n" if fmt == "text" else dumps(s.as_dict()) + "\n" for s in iter_segments(text))
 
 
 @app.command()
@@ -142,6 +144,9 @@ def validate(
     v = FastValidator(repo, jobs=jobs, shard=part)
     findings = v.run()
     if gx and not findings and not part and GOLD in repo.layers():
+        from claimcorpus.txn import scratch
+
+        scratch(repo.root)  # level 4 stages its tables under build/: refused if build/ leads out of the repository
         if engine == "spark":
             from claimcorpus.gxspark import run_repo
 
@@ -225,19 +230,25 @@ def agreement(
     from claimcorpus.agreement import agreement_markdown, agreement_tables, all_notes, report_json
     from claimcorpus.reliability import reliability, reliability_markdown
 
+    from claimcorpus.layers import require_valid
+    from claimcorpus.txn import export_target, inside
+
     repo = open_repo(root)
+    if worksheet:  # refused before the work: outside the repository, in a data folder, or over decisions
+        if len(layers) != 2:
+            fail(f"--worksheet: {len(layers)} layers given. Fix: adjudicate two layers at a time")
+        if inside(repo.root, worksheet.absolute(), "--worksheet").is_file():
+            fail(f"{worksheet}: exists (it may hold decisions). Fix: give a new file name, or delete it first")
+        worksheet = export_target(repo.root, worksheet, replace=False, option="--worksheet",
+                                  example="build/worksheet.jsonl")
+    require_valid(repo, layers, "`claimcorpus agreement`")  # a badly typed span or an unknown label: one line, not a score
     multi = reliability(repo, layers)
     report = {**compute(repo, *layers), "reliability": multi} if len(layers) == 2 else multi
     if worksheet:
         from claimcorpus.adjudication import worksheet as make_sheet
         from claimcorpus.textio import dumps
-        from claimcorpus.txn import Transaction, inside
+        from claimcorpus.txn import Transaction
 
-        if len(layers) != 2:
-            fail(f"--worksheet: {len(layers)} layers given. Fix: adjudicate two layers at a time")
-        worksheet = inside(repo.root, worksheet.absolute(), "--worksheet")  # refused if it leaves the repository
-        if worksheet.exists():
-            fail(f"{worksheet}: exists (it may hold decisions). Fix: give a new file name, or delete it first")
         items = make_sheet(repo, *layers)
         with Transaction(repo.root, "agreement --worksheet") as tx:
             tx.write(worksheet, "".join(dumps(i) + "\n" for i in items))
@@ -278,8 +289,10 @@ def score(
 
     repo = open_repo(root)
     target = export_target(repo.root, out, replace=force) if out else None  # refused before the work
-    if resamples < 1:
-        fail(f"--resamples {resamples}: must be at least 1. Fix: e.g. --resamples 1000")
+    if not 1 <= resamples <= 100_000:  # each resample is a full scoring pass: a typo of 10**12 would never end
+        fail(f"--resamples {resamples}: must be between 1 and 100000. Fix: e.g. --resamples 1000")
+    if seed < 0:
+        fail(f"--seed {seed}: must be 0 or more (numpy seeds are non-negative). Fix: e.g. --seed 0")
     try:
         report = compute(repo, predictions, against, resamples=resamples, seed=seed)
     except ScoreFindings as err:
@@ -370,12 +383,15 @@ def adjudicate(
     from claimcorpus import adjudication as adj
     from claimcorpus.txn import Transaction
 
+    from claimcorpus.layers import require_valid
+
     repo = open_repo(root)
     rules = adj.guideline_rules(repo)
     dec = adj.read_decisions(decisions, rules)
     if (dec.header.get("a"), dec.header.get("b")) != (layer_a, layer_b):
         fail(f"{decisions}:1: the decisions are for {dec.header.get('a')} vs {dec.header.get('b')}, not "
              f"{layer_a} vs {layer_b}. Fix: pass the layers the worksheet was written for")
+    require_valid(repo, [layer_a, layer_b], "`claimcorpus adjudicate`")
     files = adj.outputs(repo, dec, rules)
     stale = [p for p, text in files.items() if not p.is_file() or p.read_text(encoding="utf-8") != text]
     if check:
@@ -391,7 +407,7 @@ def adjudicate(
     if clobbered and not overwrite:
         fail(f"{repo.rel(clobbered[0])}: layer {layer!r} exists with other annotations. "
              "Fix: pass --overwrite to replace it with what the decisions give")
-    with Transaction(repo.root, "adjudicate") as tx:  # the gold layer and ADJUDICATION.md together, or nothing
+    with Transaction(repo.root, "`claimcorpus adjudicate`") as tx:  # the gold layer and ADJUDICATION.md together, or nothing
         for p in stale:
             tx.write(p, files[p], replace=True)  # replacing another gold file was allowed by --overwrite above
     typer.echo(f"{layer}: {len(dec.items)} decisions applied; wrote {len(stale)} of {len(files)} files "
@@ -511,7 +527,8 @@ def publish(
         for path in plan["deletions"] or []:
             typer.echo(f"delete {'':>10}  {path}")
         stale = (f"delete {len(plan['deletions'])} stale remote files" if plan["deletions"] is not None else
-                 f"delete every remote file but .gitattributes that it does not upload (remote not listed: {why})")
+                 f"delete every remote file but .gitattributes that it does not upload (remote not listed: {why}; "
+                 "to see the deletions, pass --remote-listing FILE or run again online)")
         typer.echo(f"would upload {len(plan['files'])} files ({sum(s for _, s in plan['files'])} bytes) "
                    f"to datasets/{repo_id}, {stale}, and tag {plan['tag']}")
         return
@@ -563,17 +580,17 @@ def run(argv: list[str]) -> int:
     except typer.TyperException as err:  # a usage error (unknown option, bad value): one line too
         ctx = getattr(err, "ctx", None)
         cmd = ctx.command_path if ctx is not None else "claimcorpus"
-        typer.echo(f"error: {cmd}: {err.format_message().rstrip('.')}. Fix: see `{cmd} --help`", err=True)
+        typer.echo(one_line(f"error: {cmd}: {err.format_message().rstrip('.')}. Fix: see `{cmd} --help`"), err=True)
         return 1
     except typer.Abort:
         typer.echo("error: aborted. Fix: run the command again", err=True)
         return 1
     except CorpusError as err:
-        typer.echo(f"error: {err}", err=True)
+        typer.echo(f"error: {one_line(str(err))}", err=True)
         return 1
     except OSError as err:  # disk full, permission denied, ...: the transaction left the repository consistent
-        typer.echo(f"error: {err.filename or 'claimcorpus'}: {err.strerror or err}. Fix: free space or fix the "
-                   "permission, then run the command again (`claimcorpus validate` shows any leftover)", err=True)
+        typer.echo(one_line(f"error: {err.filename or 'claimcorpus'}: {err.strerror or err}. Fix: free space or fix "
+                            "the permission, then run the command again (`claimcorpus validate` shows any leftover)"), err=True)
         return 1
     except KeyboardInterrupt:
         typer.echo("error: interrupted; nothing was half-written (the next command finishes or rolls back)", err=True)

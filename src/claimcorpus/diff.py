@@ -21,9 +21,12 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
+from claimcorpus import schema
 from claimcorpus.errors import CorpusError
 from claimcorpus.kinds import SpanKind, kinds
+from claimcorpus.layers import require_valid
 from claimcorpus.layout import SEGMENTS, Repo
+from claimcorpus.textio import parse_json
 
 WORKTREE = "worktree"
 
@@ -39,8 +42,9 @@ def _git(repo: Repo, *args: str) -> str:
 def _layer_files(repo: Repo, rev: str) -> dict[tuple[str, str], str]:
     """(layer, doc_id) -> JSONL text of every layer file in ``rev``."""
     if rev == WORKTREE:
-        return {(p.parent.name, p.stem): p.read_text(encoding="utf-8")
-                for p in sorted(repo.annotations.glob("*/*.jsonl")) if p.parent.name != SEGMENTS}
+        files = [p for p in sorted(repo.annotations.glob("*/*.jsonl")) if p.parent.name != SEGMENTS]
+        require_valid(repo, sorted({p.parent.name for p in files}), "`claimcorpus diff`")
+        return {(p.parent.name, p.stem): p.read_text(encoding="utf-8") for p in files}
     if subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd=repo.root,
                       capture_output=True).returncode:
         raise CorpusError(rev, "no such release tag or git revision in this repository",
@@ -49,7 +53,8 @@ def _layer_files(repo: Repo, rev: str) -> dict[tuple[str, str], str]:
     for path in _git(repo, "ls-tree", "-r", "--name-only", rev, "--", "annotations/").splitlines():
         p = PurePosixPath(path)
         if len(p.parts) == 3 and p.suffix == ".jsonl" and p.parts[1] != SEGMENTS:
-            out[(p.parts[1], p.stem)] = _git(repo, "show", f"{rev}:{path}")
+            out[(p.parts[1], p.stem)] = text = _git(repo, "show", f"{rev}:{path}")
+            _check_revision(text, f"{rev}:{path}")
     return out
 
 
@@ -75,6 +80,19 @@ def _attrs(kind: SpanKind, span: dict) -> dict:
     out = {o.name: f"{s}:{e}" for o in kind.offsets for s, e in [o.get(span)] if s is not None}
     taken = {"start", "end", "text", kind.label, *(f for o in kind.offsets for f in (o.within or o.start, o.within or o.end))}
     return out | {k: v for k, v in span.items() if k not in taken}
+def _check_revision(text: str, where: str) -> None:
+    """A layer file of a git revision: every record a sentence record, or one line naming it (not a crash)."""
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        rec = parse_json(line, f"{where}:{n}", "diff against a revision whose layers validate")
+        err = None if not isinstance(rec, dict) else next(iter(schema.validator("sentence").iter_errors(rec)), None)
+        if not isinstance(rec, dict) or err is not None:
+            field = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in err.absolute_path).lstrip(".") \
+                if err is not None else "(record)"
+            raise CorpusError(f"{where}:{n}", f"{field}: {err.message if err is not None else 'not a JSON object'} "
+                              "(the layer in that revision does not validate)",
+                              "diff against a revision whose layers validate, e.g. a release tag")
 
 
 def _spans(rec: dict) -> Iterator[tuple[tuple, str, dict]]:

@@ -10,6 +10,8 @@ A manifest line (seeds/manifest.jsonl)::
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from claimcorpus import schema
 from claimcorpus.errors import CorpusError
 from claimcorpus.layers import sentence_id
 from claimcorpus.layout import Repo
-from claimcorpus.segment import segment, segmenter_info
+from claimcorpus.segment import iter_segments, segmenter_info
 from claimcorpus.splits import SPLITS, SPLITS_FILE, read_split_file, splits_json
 from claimcorpus.textio import canonical_text, dumps, iter_jsonl, jsonl, read_bytes, sha256
 from claimcorpus.txn import Transaction
@@ -50,7 +52,14 @@ def load_documents(repo: Repo) -> dict[str, Document]:
 
 def segment_records(doc_id: str, text: str) -> list[dict]:
     """Segment records for a canonical text (segment.schema.json)."""
-    return [{"id": sentence_id(doc_id, s.index), "doc_id": doc_id, **s.as_dict()} for s in segment(text)]
+    return list(iter_segment_records(doc_id, text))
+
+
+def iter_segment_records(doc_id: str, text: str) -> Iterator[dict]:
+    """``segment_records``, one at a time: ingest streams them to the segments file (memory)."""
+    for s in iter_segments(text):
+        yield {"id": sentence_id(doc_id, s.index), "doc_id": doc_id, "index": s.index, "paragraph": s.paragraph,
+               "start": s.start, "end": s.end, "text": s.text}
 
 
 def _check_entry(entry: dict, where: str) -> None:
@@ -65,6 +74,21 @@ def _check_entry(entry: dict, where: str) -> None:
         raise CorpusError(where, f"--date {entry['date']!r} is not a real date", "give YYYY, YYYY-MM or YYYY-MM-DD")
 
 
+def _differs(repo: Repo, old: dict, new: dict) -> CorpusError:
+    """What differs between a document's manifest entry and a re-ingest of it under the same id, and the fix."""
+    where = repo.rel(repo.manifest)
+    if old.get("sha256_raw") != new["sha256_raw"] or old.get("path") != new["path"]:
+        what = "other bytes" if old.get("sha256_raw") != new["sha256_raw"] else f"another file ({old.get('path')})"
+        return CorpusError(where, f"document {new['doc_id']!r} is already in the manifest with {what}",
+                           "choose another --id; to replace a document, remove its entry and layers first")
+    fields = [k for k in new if old.get(k) != new[k]]
+    shown = ", ".join(f"{k} {old.get(k)!r} (given {new[k]!r})" for k in fields)
+    options = ", ".join(f"--{k} {old[k]!r}" if old.get(k) is not None else f"no --{k}" for k in fields)
+    return CorpusError(where, f"document {new['doc_id']!r} is already in the manifest with the same text but {shown}",
+                       f"to change its metadata, edit its line in {where} and run `claimcorpus validate`; "
+                       f"to re-ingest it as it is, pass the recorded values ({options})")
+
+
 def ingest(repo: Repo, source: Path, doc_id: str | None = None, *, language: str = "en",
            title: str | None = None, source_name: str | None = None, date: str | None = None,
            license: str | None = None, split: str = "train") -> dict:
@@ -74,9 +98,17 @@ def ingest(repo: Repo, source: Path, doc_id: str | None = None, *, language: str
     at all. Re-ingesting the identical file into the same split is a no-op; another split, other
     bytes under a known id or name, or a text already in the manifest under another id are refused.
     """
+    if source.name == repo.manifest.name:
+        raise CorpusError(str(source), f"has the name of the manifest ({repo.rel(repo.manifest)}), so it cannot be a seed",
+                          "rename the file before ingesting it")
     raw = read_bytes(source)
     text = canonical_text(raw, str(source))
-    doc_id = str(source.stem) if doc_id is None else doc_id
+    if doc_id is None:
+        doc_id = str(source.stem)
+        if not re.fullmatch(schema.load("document")["$defs"]["doc_id"]["pattern"].strip("^$"), doc_id):
+            raise CorpusError(str(source), f"the file name gives the document id {doc_id!r}, which is not an id "
+                              "(ASCII letters, digits, '_', '.', '-'; a letter or digit first)",
+                              "pass --id with such an id (the file is still copied under its own name)")
     if split not in SPLITS:
         raise CorpusError(str(source), f"unknown split {split!r}", f"use --split with one of {', '.join(SPLITS)}")
     target = repo.seeds / source.name
@@ -98,8 +130,7 @@ def ingest(repo: Repo, source: Path, doc_id: str | None = None, *, language: str
                                   f"to move it, edit annotations/splits.json; to keep it, ingest with --split {now}")
             return entry
         if same:
-            raise CorpusError(repo.rel(repo.manifest), f"document {doc_id!r} is already in the manifest with other content",
-                              "choose another --id; to replace a document, remove its entry and layers first")
+            raise _differs(repo, same[0], entry)
         twin = [e["doc_id"] for e in entries if e["sha256_text"] == entry["sha256_text"]]
         if twin:
             raise CorpusError(str(source), f"the same text is already in the manifest as {twin[0]!r}",
@@ -116,7 +147,8 @@ def ingest(repo: Repo, source: Path, doc_id: str | None = None, *, language: str
             tx.write(seg_meta, dumps(info) + "\n")
         if not target.exists():
             tx.write(target, raw)
-        tx.write(repo.segments_file(doc_id), jsonl(segment_records(doc_id, text)), replace=True)  # derived from the text
+        tx.write_lines(repo.segments_file(doc_id), (dumps(r) + "\n" for r in iter_segment_records(doc_id, text)),
+                       replace=True)  # derived from the text
         splits.setdefault(split, []).append(doc_id)
         tx.write(repo.annotations / SPLITS_FILE, splits_json(splits), replace=True)
         tx.write(repo.manifest, jsonl(sorted([*entries, entry], key=lambda e: e["doc_id"])), replace=True)

@@ -56,6 +56,12 @@ def meta_path(repo: Repo, layer: str) -> Path:
 
 
 def read_meta(repo: Repo, layer: str) -> dict:
+    import re
+
+    if not re.fullmatch(schema.load("layer")["properties"]["layer"]["pattern"].strip("^$"), layer) or layer == SEGMENTS:
+        known = ", ".join(repo.layers()) or "none yet"
+        raise CorpusError(layer, "is not a layer name (a folder of annotations/ with a layer.json)",
+                          f"name a layer of this repository ({known})")
     path = meta_path(repo, layer)
     if not path.is_file():
         raise CorpusError(repo.rel(path), "no such layer", f"create it with `claimcorpus layer init {layer}`")
@@ -65,6 +71,30 @@ def read_meta(repo: Repo, layer: str) -> dict:
 def read_layer(repo: Repo, layer: str, doc_id: str) -> list[dict]:
     path = repo.layer_file(layer, doc_id)
     return [rec for _, rec in iter_jsonl(path, repo.rel(path))]
+
+
+def require_valid(repo: Repo, layers, reader: str) -> None:
+    """Refuse, in one line, to read ``layers`` unless they validate: their files at levels 1-3, with the documents
+    and sentence boundaries they index. Every command that reads spans (agreement, adjudicate, diff, ls export,
+    ls push) calls this first, so a badly typed span or an unknown label is the validator's finding, not a crash.
+    Other layers are not checked: a broken layer elsewhere does not stop a command that does not read it."""
+    from claimcorpus.validate import Validator  # validate imports this module
+
+    layers = list(dict.fromkeys(layers))
+    for layer in layers:
+        read_meta(repo, layer)  # "no such layer" names the command that creates it
+    v = Validator(repo)
+    v.documents()
+    v.segment_files()
+    for layer in layers:
+        v.layer(layer)
+    if v.findings:
+        first = str(v.findings[0])  # "file[:line]: CODE name [record] message. Fix: what to do"
+        where, _, rest = first.partition(": ")
+        problem, _, fix = rest.rpartition(". Fix: ")
+        more = f" (and {len(v.findings) - 1} more findings)" if len(v.findings) > 1 else ""
+        raise CorpusError(where, f"{problem}{more}; {reader} reads only layers that validate",
+                          f"{fix.rstrip('.')}; `claimcorpus validate` lists every finding")
 
 
 def read_segments(repo: Repo, doc_id: str) -> list[dict]:

@@ -111,9 +111,10 @@ def publish_plan(repo: Repo, *, standoff: bool = False, remote: list[str] | None
     if standoff:
         from claimcorpus.standoff import stage
 
-        folder = repo.root / "build" / "publish-standoff"
-        if folder.exists():
-            shutil.rmtree(folder)
+        from claimcorpus.txn import scratch
+
+        folder = scratch(repo.root, "publish-standoff")  # refused if build/ leads out of the repository
+        shutil.rmtree(folder)
         stage(corpus, folder)
     files = [(p.relative_to(folder).as_posix(), p.stat().st_size) for p in sorted(folder.rglob("*")) if p.is_file()]
     uploaded = {f for f, _ in files}
@@ -137,6 +138,9 @@ def check_repo_id(repo_id: str) -> None:
                           "use --repo-id ORG/NAME with letters, digits, '-', '_' and '.'") from None
 
 
+PROBE_TIMEOUT = 10  # seconds for the one reachability request of a dry run
+
+
 def remote_files(repo_id: str) -> tuple[list[str] | None, str | None]:
     """The files of the Hub dataset repo now, or (None, why not) when it cannot be listed."""
     from httpx2 import HTTPError
@@ -144,12 +148,37 @@ def remote_files(repo_id: str) -> tuple[list[str] | None, str | None]:
     from huggingface_hub.errors import RepositoryNotFoundError
 
     check_repo_id(repo_id)
+    endpoint, unreachable = _reach()
+    if unreachable:
+        return None, unreachable
     try:
-        return HfApi(token=os.environ.get("HF_TOKEN")).list_repo_files(repo_id, repo_type="dataset"), None
+        return HfApi(endpoint=endpoint, token=os.environ.get("HF_TOKEN")).list_repo_files(repo_id, repo_type="dataset"), None
     except RepositoryNotFoundError:
         return [], None
     except (HTTPError, OSError) as err:
-        return None, f"{err.__class__.__name__}: {str(err).splitlines()[0] if str(err) else ''}".rstrip(": ")
+        return None, _why(err)
+
+
+def _why(err: Exception) -> str:
+    return f"{err.__class__.__name__}: {str(err).splitlines()[0] if str(err) else ''}".rstrip(": ")
+
+
+def _reach() -> tuple[str, str | None]:
+    """(the Hub endpoint, why it cannot be reached or None). One request without retries, so that no network
+    is said in seconds; huggingface_hub's own calls retry a refused connection 5 times (about 30 s)."""
+    from httpx2 import HTTPError
+    from huggingface_hub import constants
+    from huggingface_hub.utils import get_session
+
+    endpoint = (os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")  # the variable as it is now
+    offline = os.environ.get("HF_HUB_OFFLINE")  # as it is now (huggingface_hub read it at import)
+    if (offline.upper() in ("1", "ON", "YES", "TRUE")) if offline is not None else constants.is_offline_mode():
+        return endpoint, None  # huggingface_hub itself says OfflineModeIsEnabled
+    try:
+        get_session().head(endpoint, timeout=PROBE_TIMEOUT)
+    except (HTTPError, OSError) as err:
+        return endpoint, f"cannot reach {endpoint}: {_why(err)}"
+    return endpoint, None
 
 
 def publish(repo: Repo, repo_id: str, plan: dict) -> str:
@@ -162,7 +191,10 @@ def publish(repo: Repo, repo_id: str, plan: dict) -> str:
     token = os.environ.get("HF_TOKEN")
     if not token:
         raise CorpusError("HF_TOKEN", "no Hugging Face token in the environment", "export HF_TOKEN=<a write token>")
-    api = HfApi(token=token)
+    endpoint, unreachable = _reach()
+    if unreachable:
+        raise CorpusError(repo_id, unreachable, "check the network (or HF_ENDPOINT, HTTPS_PROXY), or use --dry-run")
+    api = HfApi(endpoint=endpoint, token=token)
     try:
         api.create_repo(repo_id, repo_type="dataset", exist_ok=True)
         info = api.upload_folder(repo_id=repo_id, folder_path=plan["folder"], repo_type="dataset",

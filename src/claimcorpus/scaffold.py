@@ -5,7 +5,8 @@
     DIR/seeds/manifest.jsonl         empty
     DIR/annotations/splits.json      {"train": [], "validation": [], "test": []}
     DIR/annotations/GUIDELINES.md    a skeleton to fill in
-    DIR/.ci/run                      CI entry point (`claimcorpus validate`)
+    DIR/docs/checks.md, labels.md, baselines.md   the generated docs (`claimcorpus generate --check` passes)
+    DIR/.ci/run                      CI entry point (`claimcorpus generate --check`, `claimcorpus validate`)
     DIR/.gitignore
 
 Written as one transaction with the marker moved in last: a killed init leaves no repository.
@@ -13,10 +14,12 @@ Written as one transaction with the marker moved in last: a killed init leaves n
 
 from __future__ import annotations
 
+import tempfile
 from importlib.resources import files
 from pathlib import Path
 
 from claimcorpus.errors import CorpusError
+from claimcorpus.layout import Repo
 from claimcorpus.schema import schema_dir
 from claimcorpus.splits import splits_json
 from claimcorpus.txn import MARKER, MARKER_TEXT, Transaction
@@ -24,9 +27,13 @@ from claimcorpus.txn import MARKER, MARKER_TEXT, Transaction
 
 def skeleton() -> dict[str, bytes]:
     """Every file of a new repository, by relative path (the marker last)."""
+    from claimcorpus.generate import GENERATED
+
     own = files("claimcorpus") / "skeleton"
     out = {f"schema/{p.name}": p.read_bytes() for p in sorted(schema_dir().iterdir())
            if p.suffix in (".json", ".xml") and p.is_file()}
+    with tempfile.TemporaryDirectory() as empty:  # generated from an empty repository: the same bytes wherever init runs
+        out |= {rel: produce(Repo(Path(empty))).encode() for rel, produce in GENERATED.items() if rel not in out}
     out |= {
         "seeds/manifest.jsonl": b"",
         "annotations/splits.json": splits_json({}).encode(),

@@ -89,11 +89,33 @@ def _full_pattern(validator, patrn, instance, schema):
         yield ValidationError(f"{instance!r} does not match {patrn!r}")
 
 
+def _plain_type(validator, types, instance, schema):
+    """``type``, with plain words for a number where a whole number belongs: JSON readers keep an integer
+    beyond 64 bits only as an approximate float (10**30 arrives as 1e+30), and 33.0 is a decimal here."""
+    types = [types] if isinstance(types, str) else list(types)
+    if any(validator.is_type(instance, t) for t in types):
+        return
+    shown = ", ".join(repr(t) for t in types)
+    if "integer" in types and isinstance(instance, float):
+        if instance != instance or instance in (float("inf"), float("-inf")):
+            yield ValidationError(f"{instance!r} is not a number a record can hold (expected {shown})")
+        elif instance.is_integer() and abs(instance) >= 2**63:
+            yield ValidationError(f"{instance:g} is too large: a whole number (offset, index) is at most 2^63-1, "
+                                  f"and a JSON number this long is read only approximately (expected {shown})")
+        elif instance.is_integer():
+            yield ValidationError(f"{instance!r} is written as a decimal; write the whole number {int(instance)} "
+                                  f"(expected {shown})")
+        else:
+            yield ValidationError(f"{instance!r} is not a whole number (expected {shown})")
+        return
+    yield ValidationError(f"{instance!r} is not of type {shown}")
+
+
 # Strict at the edge: an offset 33.0 is not an integer here (JSON Schema would accept it) and "abc\n"
 # does not match ^[a-z]+$ (Python's re would): records that pass are safe to index and to name files.
 Strict = validators.extend(
     Draft202012Validator,
-    validators={"pattern": _full_pattern},
+    validators={"pattern": _full_pattern, "type": _plain_type},
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_int),
 )
 

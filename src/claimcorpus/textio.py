@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,6 +65,10 @@ def canonical_text(raw: bytes, where: str = "<text>") -> str:
 def read_bytes(path: Path, where: str | None = None) -> bytes:
     where = where or str(path)
     try:
+        mode = os.stat(path).st_mode  # never blocks, unlike opening a FIFO or reading /dev/zero
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+            raise CorpusError(where, f"is {kind}, not a regular file", "save the text to a file and give its path")
         return path.read_bytes()
     except FileNotFoundError:
         raise CorpusError(where, "no such file", "check the path") from None

@@ -25,6 +25,7 @@ import os
 import shutil
 import signal
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from claimcorpus.errors import CorpusError
@@ -83,9 +84,12 @@ def _crash_point() -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _fsync_write(path: Path, data: bytes) -> None:
+def _fsync_write(path: Path, data: bytes | Iterable[bytes]) -> None:
     with open(path, "xb") as fh:  # ordinary permissions (umask), unlike mkstemp's 0600
-        fh.write(data)
+        if isinstance(data, bytes):
+            fh.write(data)
+        else:
+            fh.writelines(data)  # streamed: a 50 MB segments file is never one string in memory
         fh.flush()
         os.fsync(fh.fileno())
     _crash_point()
@@ -104,8 +108,11 @@ def _alive(pid: int) -> bool:
 def leftover(root: Path) -> dict | None:
     """What an interrupted command left: ``{"command", "pid", "committed"}``, or None."""
     txn = root / TXN
-    if not txn.exists():
+    if not txn.exists() and not txn.is_symlink():
         return None
+    if txn.is_symlink() or not txn.is_dir():
+        raise CorpusError(TXN, "is not the folder claimcorpus stages its writes in (a file or a link is in its place)",
+                          f"move it away: no claimcorpus command writes a {TXN} that is not a folder")
     try:
         owner = json.loads((txn / OWNER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -251,6 +258,17 @@ class Transaction:
         if mode is not None:
             staged.chmod(mode)
 
+    def write_lines(self, path: Path | str, lines: Iterable[str], *, replace: bool = False,
+                    flag: str = "--overwrite") -> None:
+        """``write`` for a file given line by line (each with its newline), written to the stage as they come."""
+        full = self.path(path)
+        if full.is_dir():
+            raise CorpusError(self.rel(full), "is a folder", "give a file path")
+        if full.exists() and not replace:
+            raise CorpusError(self.rel(full), "exists and would be replaced", f"pass {flag} to replace it, or choose another path")
+        _, staged = self._stage("put", full)
+        _fsync_write(staged, (line.encode("utf-8") for line in lines))
+
     def write_dir(self, path: Path | str) -> Path:
         """A staging folder to fill; at commit it replaces the folder ``path`` whole (used for corpus/)."""
         _, staged = self._stage("put", path)
@@ -262,17 +280,38 @@ class Transaction:
         self._stage("remove", path)
 
 
-def export_target(root: Path, path: Path | str, *, replace: bool) -> Path:
-    """Where an export or a pull may write: a file in the repository outside its data folders (seeds/, annotations/, ...)."""
-    full = inside(root, Path(path).absolute(), "--out")  # a user's relative path starts at the current folder
+SCRATCH = "build"  # git-ignored output: the gate's temporary parquet, the standoff staging, Data Docs, reports
+
+
+def scratch(root: Path, name: str | None = None) -> Path:
+    """``build/`` (or ``build/NAME``) of the repository, created if missing; refused if it leaves the repository.
+
+    The one place written outside a transaction: nothing there is corpus data (it is git-ignored output that a
+    command may delete and rebuild), so a crash leaves at worst a stale scratch folder. A ``build`` that is a
+    symlink out of the repository is refused, so that no scratch write or removal lands elsewhere.
+    Benchmarks and tests make their scratch repositories in the system's temporary folder, each a repository
+    of its own (made by ``claimcorpus init`` or in bulk), deleted when they end.
+    """
+    full = inside(root, f"{SCRATCH}/{name}" if name else f"{SCRATCH}/.", "scratch folder")
+    if full.exists() and (full.is_symlink() or not full.is_dir()):
+        raise CorpusError(full.relative_to(root).as_posix(), "is not a folder", "remove it; build/ is scratch output")
+    full.mkdir(parents=True, exist_ok=True)
+    return full
+
+
+def export_target(root: Path, path: Path | str, *, replace: bool, option: str = "--out",
+                  example: str = "build/export.json") -> Path:
+    """Where an export, a pull or a worksheet may write: a file in the repository outside its data folders
+    (seeds/, annotations/, ...). ``option`` names the command-line option in the messages."""
+    full = inside(root, Path(path).absolute(), option)  # a user's relative path starts at the current folder
     top = full.relative_to(root).parts[0]
     if top in DATA_DIRS or full.name == MARKER:
         raise CorpusError(str(path), f"{top}/ holds the corpus data; an export never writes there",
-                          "write it elsewhere, e.g. --out build/export.json")
+                          f"write it elsewhere, e.g. {option} {example}")
     if full.is_dir():
-        raise CorpusError(str(path), "is a folder", "give a file path, e.g. --out build/export.json")
+        raise CorpusError(str(path), "is a folder", f"give a file path, e.g. {option} {example}")
     if full.exists() and not replace:
-        raise CorpusError(str(path), "exists", "pass --force to replace it, or choose another --out")
+        raise CorpusError(str(path), "exists", f"pass --force to replace it, or choose another {option}")
     return full
 
 

@@ -88,6 +88,13 @@ def _export_validator():
     return Strict(json.loads(files("claimcorpus.labelstudio").joinpath("export.schema.json").read_text("utf-8")))
 
 
+def task_name(name: str, n: int, task: object) -> str:
+    """The one way a task is named in a message: its position in the export (from 0, as in the JSON list),
+    then Label Studio's task id when it has one: ``export.json task 3 (id 812)``."""
+    tid = task.get("id") if isinstance(task, dict) else None
+    return f"{name} task {n}" + (f" (id {tid!r})" if tid is not None else "")
+
+
 def check_export(tasks: list, name: str) -> None:
     """The export's shape (export.schema.json), strictly: offsets are integers, results lists of objects."""
     if too_deep(tasks):
@@ -97,7 +104,7 @@ def check_export(tasks: list, name: str) -> None:
     if err is None:
         return
     path = list(err.absolute_path)
-    where = f"{name} task {path[0]}" if path else name
+    where = task_name(name, path[0], tasks[path[0]]) if path else name
     field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[1:]).lstrip(".") or "(task)"
     message = err.message if len(err.message) <= 160 else err.message[:150] + " ..."
     raise CorpusError(where, f"{field}: {message}",
@@ -333,7 +340,7 @@ def collect(repo: Repo, tasks: list[dict], *, unit: Unit = "codepoint", predicti
     seen: dict[tuple[str, str], str] = {}
     cache: dict = {}
     for n, task in enumerate(tasks):
-        where = f"{name} task {task.get('id', n)}"
+        where = task_name(name, n, task)
         seg = _segment(repo, task, cache, where)
         where += f" ({seg['id']})"
         items = task.get("predictions" if predictions else "annotations") or []

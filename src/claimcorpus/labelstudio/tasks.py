@@ -20,7 +20,7 @@ from claimcorpus.errors import CorpusError
 from claimcorpus.kinds import SpanKind
 from claimcorpus.labelstudio import config as C
 from claimcorpus.labelstudio.offsets import Unit, encode
-from claimcorpus.layers import read_layer, read_meta, read_segments
+from claimcorpus.layers import read_layer, read_meta, read_segments, require_valid
 from claimcorpus.layout import Repo
 from claimcorpus.textio import sha256
 
@@ -128,6 +128,7 @@ def export_tasks(repo: Repo, doc_ids: list[str] | None = None, *, predictions: l
 
     ``predictions`` layers become predictions (model_version = layer id); ``review`` becomes an annotation.
     """
+    require_valid(repo, [*predictions, *([review] if review else [])], "a Label Studio export")
     docs = load_documents(repo)
     for doc_id in doc_ids or []:
         if doc_id not in docs:
