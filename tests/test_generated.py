@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run_cli
 
-from claimcorpus.checks import CHECKS
+from claimcorpus.validation.codes import CHECKS
 from claimcorpus.generate import GENERATED
 
 

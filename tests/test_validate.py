@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import INVALID, apply_overlay, copy_base
 
-from claimcorpus.checks import CHECKS
+from claimcorpus.validation.codes import CHECKS
 from claimcorpus.layout import Repo
 from claimcorpus.textio import dumps
-from claimcorpus.validate import Finding, validate
+from claimcorpus.validation.finding import Finding
+from claimcorpus.validation.repository import validate
 
 FIXTURE_DIRS = sorted(p for p in INVALID.iterdir() if p.is_dir())
 GOLD = "annotations/gold/base1.jsonl"

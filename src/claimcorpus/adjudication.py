@@ -326,7 +326,7 @@ def findings(repo: Repo) -> Iterator:
     """Findings of the decisions file: rule ids GUIDELINES.md does not define (E331), and gold items that
     differ from both passes without a decision (E330: in neither pass and not decided, or agreed by both
     passes and missing from gold)."""
-    from claimcorpus.validate import Finding
+    from claimcorpus.validation.finding import Finding
 
     path = repo.root / DECISIONS_FILE
     if not path.is_file():

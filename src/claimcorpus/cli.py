@@ -99,7 +99,7 @@ def resegment(
 ) -> None:
     """Segment every document again with the installed segmenter; move every layer's spans into the new sentences."""
     from claimcorpus import resegment as rs
-    from claimcorpus.validate import Validator
+    from claimcorpus.validation.repository import Validator
 
     repo = _repo(root)
     findings = Validator(repo).run()
@@ -133,7 +133,7 @@ def validate(
                                              "(master from $CLAIMCORPUS_SPARK_MASTER, default local[2]).")] = "pandas",
 ) -> None:
     """Check every file in the repository, cheapest level first; exit 1 on any finding."""
-    from claimcorpus.fastcheck import FastValidator
+    from claimcorpus.validation.parallel import FastValidator
     from claimcorpus.layout import GOLD
 
     repo = _repo(root)
@@ -149,11 +149,11 @@ def validate(
     findings = v.run()
     if gx and not findings and not part and GOLD in repo.layers():
         if engine == "spark":
-            from claimcorpus.gxspark import run_repo
+            from claimcorpus.validation.level4.spark import run_repo
 
             findings = run_repo(repo).findings
         else:
-            from claimcorpus.gxbatch import run_repo
+            from claimcorpus.validation.level4.batch import run_repo
 
             findings = run_repo(repo, jobs).findings
     for f in findings[:max_errors]:
@@ -174,7 +174,7 @@ def validate(
 @app.command()
 def checks() -> None:
     """Print the table of validation checks (Markdown)."""
-    from claimcorpus.checks import table_markdown
+    from claimcorpus.validation.codes import table_markdown
 
     sys.stdout.write(table_markdown())
 
@@ -406,7 +406,7 @@ def adjudicate(
 
 def _gate(out: Path) -> list:
     """The Great Expectations gate as the build calls it: over the release just written, batch by batch."""
-    from claimcorpus.gxbatch import run_release
+    from claimcorpus.validation.level4.batch import run_release
 
     return run_release(out).findings
 
@@ -420,7 +420,7 @@ def build(
     from rich.progress import Progress
 
     from claimcorpus import build as release
-    from claimcorpus.fastcheck import FastValidator
+    from claimcorpus.validation.parallel import FastValidator
 
     repo = _repo(root)
     findings = FastValidator(repo).run()  # the reference Validator's findings, in parallel (tests/test_bench.py)

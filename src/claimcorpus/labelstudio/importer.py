@@ -391,7 +391,8 @@ def import_export(repo: Repo, tasks: list[dict], annotator: list[str], *, unit: 
 def _write(repo: Repo, tx: Transaction, found: dict, names: dict, targets: list, report: Report, *, overwrite: bool,
            predictions: bool, name: str, guidelines_version: str | None) -> None:
     """Stage every layer file and new layer.json of an import (all appear at commit, or none)."""
-    from claimcorpus.validate import schema_findings, sentence_content
+    from claimcorpus.validation.level2 import schema_findings
+    from claimcorpus.validation.level3 import sentence_content
 
     for key, layer, doc_id in targets:
         got = found[key][doc_id]

@@ -31,7 +31,7 @@ from claimcorpus import schema
 from claimcorpus.errors import CorpusError
 from claimcorpus.kinds import Offsets, flags, kinds
 from claimcorpus.kinds import kind as kinds_kind
-from claimcorpus.validate import Finding
+from claimcorpus.validation.finding import Finding
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -62,7 +62,7 @@ def gate_tables() -> tuple[str, ...]:
     """The release tables the gate checks."""
     return ("documents", "sentences", *span_tables())
 
-# row_pos (the row's position in its table) orders the offending rows when batches are merged (gxbatch.py)
+# row_pos (the row's position in its table) orders the offending rows when batches are merged (batch.py)
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id", "row_pos"]}
 # Expectations over a whole table (an aggregate), run once over the corpus; every other one judges rows.
 TABLE_LEVEL = ("expect_table_row_count_to_equal", "expect_column_mean_to_be_between")
@@ -457,7 +457,7 @@ def run_gate(tables: Mapping[str, pd.DataFrame], docs_dir: Path | None = None,
              bounds: Mapping[str, tuple[float, float]] = CORPUS_BOUNDS) -> GateResult:
     """Run every suite on its whole table, in memory; one Finding per failed expectation, naming the offending rows.
 
-    For a release on disk, `gxbatch.run_release` runs the same suites batch by batch with the same findings.
+    For a release on disk, `batch.run_release` runs the same suites batch by batch with the same findings.
     """
     frames, params = prepare(tables)
     suites = build_suites(bounds)

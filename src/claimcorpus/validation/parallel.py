@@ -17,7 +17,8 @@ import zlib
 from collections.abc import Iterator
 
 from claimcorpus.layout import Repo
-from claimcorpus.validate import Finding, Validator
+from claimcorpus.validation.finding import Finding
+from claimcorpus.validation.repository import Validator
 
 
 def shard_of(doc_id: str, n: int) -> int:

@@ -2,10 +2,10 @@
 
     claimcorpus validate --engine spark        # local[2] here; CLAIMCORPUS_SPARK_MASTER=spark://host:7077 on a cluster
 
-The derived columns `gx_suite.prepare` makes with pandas are made here with Spark SQL (lookups are
+The derived columns `suite.prepare` makes with pandas are made here with Spark SQL (lookups are
 joins, counts are group-bys, slices are code-point `substring`s), the suites run through a GE Spark
 data source (`context.data_sources.add_spark`) with the prepared DataFrames as batch parameters, and
-the outcomes go through the same `gx_suite.finding`, so the findings are the pandas engine's
+the outcomes go through the same `suite.finding`, so the findings are the pandas engine's
 (tests/test_gxspark.py). `row_pos` is the row's position in its table (file order, then the
 parquet row index), as in the pandas engine.
 """
@@ -16,9 +16,9 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from claimcorpus import gx_suite
+from claimcorpus.validation.level4 import suite as gx_suite
 from claimcorpus.errors import CorpusError
-from claimcorpus.gxbatch import Table, release_files
+from claimcorpus.validation.level4.batch import Table, release_files
 
 MASTER = "local[2]"
 
@@ -220,7 +220,7 @@ def run_release(corpus: Path, spark=None, bounds: Mapping[str, tuple[float, floa
 
 
 def run_repo(repo, spark=None) -> gx_suite.GateResult:
-    """The gate on Spark over the release tables the annotations make now (written as gxbatch.run_repo does)."""
+    """The gate on Spark over the release tables the annotations make now (written as batch.run_repo does)."""
     import shutil
     import tempfile
 

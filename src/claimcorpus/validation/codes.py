@@ -88,7 +88,7 @@ CHECKS: dict[str, Check] = {c.code: c for c in [
     Check("E407", "gx-flags", 4, "a sentence's hedged or checkworthy flag disagrees with its rows in the hedges or claims table",
           "derive the flags from the spans (level 3 E316, E317) and rebuild"),
     Check("E408", "gx-corpus-bounds", 4, "a corpus statistic (hedged share, entities or claims per sentence) is outside CORPUS_BOUNDS",
-          "look for a lost or duplicated layer; if the data is right, change CORPUS_BOUNDS in gx_suite.py with a reason"),
+          "look for a lost or duplicated layer; if the data is right, change CORPUS_BOUNDS in validation/level4/suite.py with a reason"),
     Check("E409", "gx-slice-text", 4, "a text column is not the slice its offsets point at (in the sentence or the document)",
           "rebuild so that offsets and texts come from the same gold record"),
     Check("E410", "gx-unknown-id", 4, "a row names a document or sentence not in the release, or another document than its sentence",

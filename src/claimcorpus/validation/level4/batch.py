@@ -12,14 +12,14 @@ every row of the five flat tables that belongs to them. It is planned from the k
    one batch, and each row-level expectation judges every row exactly as one run over the whole
    table would (a release the build wrote needs no merge).
 2. **Rows**: each batch group is read (only the row groups that hold its rows), prepared
-   (`gx_suite.prepare`) and checked by the row-level expectations in one of ``jobs`` forked worker
+   (`suite.prepare`) and checked by the row-level expectations in one of ``jobs`` forked worker
    processes; a cheap BOOLEAN_ONLY run first, the COMPLETE run only for a table that failed.
-3. **Corpus**: the table-level expectations (row counts, means: `gx_suite.TABLE_LEVEL`) run once over
+3. **Corpus**: the table-level expectations (row counts, means: `suite.TABLE_LEVEL`) run once over
    the columns they read, gathered from the batches (three numbers per sentence), with the totals
    (`n_sentences`, `n_entities`, ...) summed over batches.
 
 Outcomes of a row-level expectation are merged over batches (counts summed, offending rows in table
-order), so the findings are those of `gx_suite.run_gate` over the whole tables (tests/test_gxbatch.py).
+order), so the findings are those of `suite.run_gate` over the whole tables (tests/test_gxbatch.py).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from claimcorpus import gx_suite
+from claimcorpus.validation.level4 import suite as gx_suite
 from claimcorpus.errors import CorpusError
 from claimcorpus.splits import SPLITS
 
