@@ -54,3 +54,11 @@ def test_checks_doc_lists_every_code() -> None:
     text = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
     for c in CHECKS.values():
         assert f"| {c.code} | `{c.name}` | {c.level} |" in text
+
+
+def test_every_error_family_has_its_own_code() -> None:
+    from claimcorpus import errors
+    from claimcorpus.validation.codes import CHECKS
+
+    families = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.CorpusError)]
+    assert sorted(c.code for c in families) == sorted(errors.ERRORS) and not set(errors.ERRORS) & set(CHECKS)

@@ -99,10 +99,10 @@ def resegment(
 ) -> None:
     """Segment every document again with the installed segmenter; move every layer's spans into the new sentences."""
     from claimcorpus import resegment as rs
-    from claimcorpus.validation.repository import Validator
+    from claimcorpus.validation.runner import levels_1_3
 
     repo = _repo(root)
-    findings = Validator(repo).run()
+    findings = levels_1_3(repo).findings
     if findings:
         fail(f"{findings[0].file}: the repository has {len(findings)} validation findings. "
              "Fix: run `claimcorpus validate` and correct them before resegmenting")
@@ -133,35 +133,16 @@ def validate(
                                              "(master from $CLAIMCORPUS_SPARK_MASTER, default local[2]).")] = "pandas",
 ) -> None:
     """Check every file in the repository, cheapest level first; exit 1 on any finding."""
-    from claimcorpus.validation.parallel import FastValidator
-    from claimcorpus.layout import GOLD
+    from claimcorpus.validation import runner
 
     repo = _repo(root)
-    if engine not in ("pandas", "spark"):
-        fail(f"--engine {engine!r}: unknown engine. Fix: use --engine pandas or --engine spark")
-    part = None
-    if shard:
-        i, _, n = shard.partition("/")
-        if not (i.isdigit() and n.isdigit() and int(i) < int(n)):
-            fail(f"--shard {shard!r}: not I/N with 0 <= I < N. Fix: e.g. --shard 0/4")
-        part = (int(i), int(n))
-    v = FastValidator(repo, jobs=jobs, shard=part)
-    findings = v.run()
-    if gx and not findings and not part and GOLD in repo.layers():
-        if engine == "spark":
-            from claimcorpus.validation.level4.spark import run_repo
-
-            findings = run_repo(repo).findings
-        else:
-            from claimcorpus.validation.level4.batch import run_repo
-
-            findings = run_repo(repo, jobs).findings
+    runner.check_engine(engine)
+    report = runner.run(repo, jobs=jobs, shard=runner.parse_shard(shard), gate=gx, engine=engine)
+    findings, summary = report.findings, report.summary
     for f in findings[:max_errors]:
         typer.echo(str(f))
     if len(findings) > max_errors:
         typer.echo(f"... and {len(findings) - max_errors} more")
-    layers = repo.layers()
-    summary = f"{len(v.texts)} documents, {len(layers)} layers, {v.n_records} records"
     if findings:
         codes = sorted({f.code for f in findings})
         files = sorted({f.file for f in findings})
@@ -404,13 +385,6 @@ def adjudicate(
                f"({', '.join(repo.rel(p) for p in stale) or 'all up to date'})")
 
 
-def _gate(out: Path) -> list:
-    """The Great Expectations gate as the build calls it: over the release just written, batch by batch."""
-    from claimcorpus.validation.level4.batch import run_release
-
-    return run_release(out).findings
-
-
 @app.command()
 def build(
     check: Annotated[bool, typer.Option("--check", help="Rebuild into a temp folder; exit 1 if corpus/ differs.")] = False,
@@ -420,10 +394,10 @@ def build(
     from rich.progress import Progress
 
     from claimcorpus import build as release
-    from claimcorpus.validation.parallel import FastValidator
+    from claimcorpus.validation.runner import gate, levels_1_3
 
     repo = _repo(root)
-    findings = FastValidator(repo).run()  # the reference Validator's findings, in parallel (tests/test_bench.py)
+    findings = levels_1_3(repo, jobs=None).findings  # the reference Validator's findings, in parallel (tests/test_bench.py)
     if findings:
         for f in findings[:50]:
             typer.echo(str(f))
@@ -431,7 +405,7 @@ def build(
              "Fix: correct each finding above as its 'Fix:' says, then build again")
     try:
         if check:
-            differ = release.check(repo, _gate)
+            differ = release.check(repo, gate)
             if differ:
                 for path in differ:
                     typer.echo(f"differs: corpus/{path}")
@@ -447,7 +421,7 @@ def build(
             return
         with Progress(transient=True) as bar:
             task = bar.add_task("building", total=None)
-            info = release.build(repo, _gate, progress=lambda what: bar.update(task, description=what))
+            info = release.build(repo, gate, progress=lambda what: bar.update(task, description=what))
     except release.GateFailed as err:
         for f in err.findings[:50]:
             typer.echo(str(f))

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import LayerError
 from claimcorpus.layout import SEGMENTS, Repo
 
 WORKTREE = "worktree"
@@ -31,7 +31,7 @@ KINDS = ("entity", "hedge", "claim")
 def _git(repo: Repo, *args: str) -> str:
     res = subprocess.run(["git", *args], cwd=repo.root, capture_output=True, text=True, encoding="utf-8")
     if res.returncode:
-        raise CorpusError(args[-1], f"git cannot read it: {' '.join(res.stderr.split())}",
+        raise LayerError(args[-1], f"git cannot read it: {' '.join(res.stderr.split())}",
                           "check that the path exists in that revision")
     return res.stdout
 
@@ -43,7 +43,7 @@ def _layer_files(repo: Repo, rev: str) -> dict[tuple[str, str], str]:
                 for p in sorted(repo.annotations.glob("*/*.jsonl")) if p.parent.name != SEGMENTS}
     if subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd=repo.root,
                       capture_output=True).returncode:
-        raise CorpusError(rev, "no such release tag or git revision in this repository",
+        raise LayerError(rev, "no such release tag or git revision in this repository",
                           "give a release tag (`git tag --list 'v*'`), a commit, or 'worktree'")
     out = {}
     for path in _git(repo, "ls-tree", "-r", "--name-only", rev, "--", "annotations/").splitlines():

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from claimcorpus import schema
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import IngestError
 from claimcorpus.layers import sentence_id
 from claimcorpus.layout import Repo
 from claimcorpus.segment import segment, segmenter_info
@@ -59,10 +59,10 @@ def _check_entry(entry: dict, where: str) -> None:
     if errors:
         err = errors[0]
         field = ".".join(map(str, err.absolute_path)) or "entry"
-        raise CorpusError(where, f"--{field.replace('doc_id', 'id').replace('_', '-')} {err.instance!r} is invalid "
+        raise IngestError(where, f"--{field.replace('doc_id', 'id').replace('_', '-')} {err.instance!r} is invalid "
                           f"({err.message})", "correct the option value")
     if entry["date"] is not None and not schema.is_real_date(entry["date"]):
-        raise CorpusError(where, f"--date {entry['date']!r} is not a real date", "give YYYY, YYYY-MM or YYYY-MM-DD")
+        raise IngestError(where, f"--date {entry['date']!r} is not a real date", "give YYYY, YYYY-MM or YYYY-MM-DD")
 
 
 def ingest(repo: Repo, source: Path, doc_id: str | None = None, *, language: str = "en",
@@ -78,7 +78,7 @@ def ingest(repo: Repo, source: Path, doc_id: str | None = None, *, language: str
     text = canonical_text(raw, str(source))
     doc_id = str(source.stem) if doc_id is None else doc_id
     if split not in SPLITS:
-        raise CorpusError(str(source), f"unknown split {split!r}", f"use --split with one of {', '.join(SPLITS)}")
+        raise IngestError(str(source), f"unknown split {split!r}", f"use --split with one of {', '.join(SPLITS)}")
     target = repo.seeds / source.name
     entry = {
         "doc_id": doc_id, "path": repo.rel(target), "sha256_raw": sha256(raw),
@@ -93,24 +93,24 @@ def ingest(repo: Repo, source: Path, doc_id: str | None = None, *, language: str
         if same and same[0] == entry and target.is_file() and read_bytes(target) == raw:
             now = next((s for s, ids in splits.items() if doc_id in ids), None)
             if now != split:
-                raise CorpusError(repo.rel(repo.annotations / SPLITS_FILE), f"document {doc_id!r} is already in "
+                raise IngestError(repo.rel(repo.annotations / SPLITS_FILE), f"document {doc_id!r} is already in "
                                   f"split {now!r}, not {split!r}",
                                   f"to move it, edit annotations/splits.json; to keep it, ingest with --split {now}")
             return entry
         if same:
-            raise CorpusError(repo.rel(repo.manifest), f"document {doc_id!r} is already in the manifest with other content",
+            raise IngestError(repo.rel(repo.manifest), f"document {doc_id!r} is already in the manifest with other content",
                               "choose another --id; to replace a document, remove its entry and layers first")
         twin = [e["doc_id"] for e in entries if e["sha256_text"] == entry["sha256_text"]]
         if twin:
-            raise CorpusError(str(source), f"the same text is already in the manifest as {twin[0]!r}",
+            raise IngestError(str(source), f"the same text is already in the manifest as {twin[0]!r}",
                               "a document is ingested once (a copy could leak across splits); drop the duplicate")
         if target.exists() and read_bytes(target) != raw:
-            raise CorpusError(repo.rel(target), "a different file with this name is already in seeds/",
+            raise IngestError(repo.rel(target), "a different file with this name is already in seeds/",
                               "rename the new file before ingesting it")
         info = segmenter_info()
         seg_meta = repo.segments / "segmenter.json"
         if seg_meta.is_file() and json.loads(seg_meta.read_text(encoding="utf-8")) != info:
-            raise CorpusError(repo.rel(seg_meta), "the installed segmenter differs from the one that segmented the corpus",
+            raise IngestError(repo.rel(seg_meta), "the installed segmenter differs from the one that segmented the corpus",
                               "install the pinned versions (make install) before ingesting")
         if not seg_meta.is_file():
             tx.write(seg_meta, dumps(info) + "\n")

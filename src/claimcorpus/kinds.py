@@ -156,9 +156,9 @@ def register(kind: SpanKind) -> SpanKind:
     if span_props.get(kind.label, {}).get("$ref") != f"#/$defs/{kind.label_set}":
         problems.append(f"$defs.{kind.span_def}.properties.{kind.label} does not refer to #/$defs/{kind.label_set}")
     if problems:
-        from claimcorpus.errors import CorpusError
+        from claimcorpus.errors import CorpusError, LayerError
 
-        raise CorpusError("schema/sentence.schema.json", f"span kind {kind.field!r}: " + "; ".join(problems),
+        raise LayerError("schema/sentence.schema.json", f"span kind {kind.field!r}: " + "; ".join(problems),
                           "declare the kind's list, span object and label set in the schema (docs/extending.md)")
     CHECKS.update({c.code: c for c in kind.new_checks})
     KINDS[kind.field] = kind

@@ -17,7 +17,7 @@ import json
 from datetime import date as Date
 
 from claimcorpus import schema
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import LayerError
 from claimcorpus.kinds import flags, kinds
 from claimcorpus.layout import SEGMENTS, Repo
 from claimcorpus.textio import iter_jsonl, jsonl, parse_json, read_bytes
@@ -49,7 +49,7 @@ def with_flags(rec: dict) -> dict:
 def read_meta(repo: Repo, layer: str) -> dict:
     path = repo.layer_dir(layer) / "layer.json"
     if not path.is_file():
-        raise CorpusError(repo.rel(path), "no such layer", f"create it with `claimcorpus layer init {layer}`")
+        raise LayerError(repo.rel(path), "no such layer", f"create it with `claimcorpus layer init {layer}`")
     return parse_json(read_bytes(path), repo.rel(path))
 
 
@@ -61,7 +61,7 @@ def read_layer(repo: Repo, layer: str, doc_id: str) -> list[dict]:
 def read_segments(repo: Repo, doc_id: str) -> list[dict]:
     path = repo.segments_file(doc_id)
     if not path.is_file():
-        raise CorpusError(repo.rel(path), f"document {doc_id!r} has no sentence boundaries",
+        raise LayerError(repo.rel(path), f"document {doc_id!r} has no sentence boundaries",
                           "ingest it first (`claimcorpus ingest FILE`); --doc takes ids from seeds/manifest.jsonl")
     return [rec for _, rec in iter_jsonl(path, repo.rel(path))]
 
@@ -75,12 +75,12 @@ def check_meta(meta: dict, where: str) -> None:
     err = next(iter(schema.validator("layer").iter_errors(meta)), None)
     if err is not None:
         field = ".".join(map(str, err.absolute_path)) or "layer.json"
-        raise CorpusError(where, f"{field} {err.instance!r} is invalid ({err.message})",
+        raise LayerError(where, f"{field} {err.instance!r} is invalid ({err.message})",
                           "layer names are lowercase letters, digits, '_' and '-'; kind is gold, annotator or prediction")
     if meta["layer"] == SEGMENTS:
-        raise CorpusError(where, "'segments' holds the sentence boundaries, not a layer", "pick another layer name")
+        raise LayerError(where, "'segments' holds the sentence boundaries, not a layer", "pick another layer name")
     if not schema.is_real_date(meta["date"]):
-        raise CorpusError(where, f"date {meta['date']!r} is not a real date", "give YYYY-MM-DD")
+        raise LayerError(where, f"date {meta['date']!r} is not a real date", "give YYYY-MM-DD")
 
 
 def write_layer(repo: Repo, layer: str, doc_id: str, records: list[dict], *, overwrite: bool = False,
@@ -92,7 +92,7 @@ def write_layer(repo: Repo, layer: str, doc_id: str, records: list[dict], *, ove
             return write_layer(repo, layer, doc_id, records, overwrite=overwrite, tx=own)
     path = repo.layer_file(layer, doc_id)
     if tx.exists(path) and not overwrite:
-        raise CorpusError(repo.rel(path), "this layer already has annotations for the document",
+        raise LayerError(repo.rel(path), "this layer already has annotations for the document",
                           "choose another layer name, or pass --overwrite to replace them")
     tx.write(path, jsonl(sorted(records, key=lambda r: r["index"])), replace=overwrite)
 
@@ -108,11 +108,11 @@ def init_layer(repo: Repo, layer: str, kind: str, annotator: str, *, guidelines_
     known = {e["doc_id"] for e in read_manifest(repo)}
     unknown = [d for d in doc_ids if d not in known]
     if unknown:
-        raise CorpusError(repo.rel(repo.manifest), f"no document {unknown[0]!r}",
+        raise LayerError(repo.rel(repo.manifest), f"no document {unknown[0]!r}",
                           "pass --doc with ids from seeds/manifest.jsonl (or none for all)")
     with Transaction(repo.root, "layer init") as tx:
         if tx.exists(repo.layer_dir(layer)):
-            raise CorpusError(repo.rel(repo.layer_dir(layer)), f"layer {layer!r} exists", "pick a new layer name")
+            raise LayerError(repo.rel(repo.layer_dir(layer)), f"layer {layer!r} exists", "pick a new layer name")
         written = []
         for doc_id in dict.fromkeys(doc_ids):
             write_layer(repo, layer, doc_id, [empty_record(s) for s in read_segments(repo, doc_id)], tx=tx)

@@ -27,7 +27,7 @@ import signal
 import sys
 from pathlib import Path
 
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import RepositoryError
 
 MARKER = ".claimcorpus"
 TXN = ".claimcorpus-txn"
@@ -46,14 +46,14 @@ def find_root(start: Path | None = None) -> Path:
     for cand in (here, *here.parents):
         if (cand / MARKER).is_file():
             return cand
-    raise CorpusError(str(here), "not inside a claimcorpus repository (no .claimcorpus file here or above)", INIT_HINT)
+    raise RepositoryError(str(here), "not inside a claimcorpus repository (no .claimcorpus file here or above)", INIT_HINT)
 
 
 def check_root(root: Path) -> Path:
     """``root`` resolved, if it is a repository (holds the marker)."""
     root = Path(root).resolve()
     if not (root / MARKER).is_file():
-        raise CorpusError(str(root), "not a claimcorpus repository (no .claimcorpus file)", INIT_HINT)
+        raise RepositoryError(str(root), "not a claimcorpus repository (no .claimcorpus file)", INIT_HINT)
     return root
 
 
@@ -62,13 +62,13 @@ def inside(root: Path, path: Path | str, what: str = "path") -> Path:
     p = Path(path)
     full = (p if p.is_absolute() else root / p).resolve()
     if not full.is_relative_to(root):
-        raise CorpusError(str(path), f"{what} is outside the repository {root}",
+        raise RepositoryError(str(path), f"{what} is outside the repository {root}",
                           "give a path inside the repository (every write stays in it)")
     if full == root or full.relative_to(root).parts[0] == TXN:
-        raise CorpusError(str(path), f"{what} is not a file of the repository", "give a file path inside it")
+        raise RepositoryError(str(path), f"{what} is not a file of the repository", "give a file path inside it")
     for parent in full.relative_to(root).parents:  # checked now, so that moving in at commit cannot fail on it
         if (root / parent).exists() and not (root / parent).is_dir():
-            raise CorpusError(str(path), f"{parent.as_posix()} is a file, not a folder", "give another path")
+            raise RepositoryError(str(path), f"{parent.as_posix()} is a file, not a folder", "give another path")
     return full
 
 
@@ -148,7 +148,7 @@ def recover(root: Path) -> str | None:
     if left is None:
         return None
     if left.get("pid") and left["pid"] != os.getpid() and _alive(left["pid"]):
-        raise CorpusError(TXN, f"`claimcorpus {left['command']}` (pid {left['pid']}) is writing to this repository",
+        raise RepositoryError(TXN, f"`claimcorpus {left['command']}` (pid {left['pid']}) is writing to this repository",
                           "wait for it to finish, then run your command again")
     try:
         if left["committed"]:
@@ -156,7 +156,7 @@ def recover(root: Path) -> str | None:
             _apply(root, ops)
         _clear(root)
     except OSError as err:
-        raise CorpusError(TXN, f"cannot finish the interrupted `claimcorpus {left['command']}` ({err.strerror}: "
+        raise RepositoryError(TXN, f"cannot finish the interrupted `claimcorpus {left['command']}` ({err.strerror}: "
                           f"{err.filename})", "free space or fix the permission named, then run `claimcorpus recover`") from None
     verb = "finished" if left["committed"] else "rolled back"
     note = f"{verb} the interrupted `claimcorpus {left['command']}`"
@@ -177,7 +177,7 @@ class Transaction:
     # -- lifecycle -----------------------------------------------------------
     def __enter__(self) -> Transaction:
         if self.root in _active:
-            raise CorpusError(TXN, f"`{self.command}` started inside another write of this process",
+            raise RepositoryError(TXN, f"`{self.command}` started inside another write of this process",
                               "report this as a bug in claimcorpus")
         note = recover(self.root)
         if note:
@@ -186,7 +186,7 @@ class Transaction:
         try:
             txn.mkdir()
         except FileExistsError:  # another command took the lock between recover() and here
-            raise CorpusError(TXN, "another claimcorpus command is writing to this repository",
+            raise RepositoryError(TXN, "another claimcorpus command is writing to this repository",
                               "wait for it to finish, then run your command again") from None
         _active.add(self.root)
         _crash_point()
@@ -229,7 +229,7 @@ class Transaction:
     def _stage(self, op: str, path: Path | str) -> tuple[str, Path]:
         rel = self.rel(path)
         if rel in self._targets:
-            raise CorpusError(rel, "written twice in one command", "report this as a bug in claimcorpus")
+            raise RepositoryError(rel, "written twice in one command", "report this as a bug in claimcorpus")
         self._targets.add(rel)
         self.ops.append([op, rel])
         return rel, self.root / TXN / "stage" / str(len(self.ops) - 1)
@@ -243,9 +243,9 @@ class Transaction:
         """Stage a whole file for ``path``; an existing file is replaced only with ``replace``."""
         full = self.path(path)
         if full.is_dir():
-            raise CorpusError(self.rel(full), "is a folder", "give a file path")
+            raise RepositoryError(self.rel(full), "is a folder", "give a file path")
         if full.exists() and not replace:
-            raise CorpusError(self.rel(full), "exists and would be replaced", f"pass {flag} to replace it, or choose another path")
+            raise RepositoryError(self.rel(full), "exists and would be replaced", f"pass {flag} to replace it, or choose another path")
         _, staged = self._stage("put", full)
         _fsync_write(staged, data.encode("utf-8") if isinstance(data, str) else data)
         if mode is not None:
@@ -267,12 +267,12 @@ def export_target(root: Path, path: Path | str, *, replace: bool) -> Path:
     full = inside(root, Path(path).absolute(), "--out")  # a user's relative path starts at the current folder
     top = full.relative_to(root).parts[0]
     if top in DATA_DIRS or full.name == MARKER:
-        raise CorpusError(str(path), f"{top}/ holds the corpus data; an export never writes there",
+        raise RepositoryError(str(path), f"{top}/ holds the corpus data; an export never writes there",
                           "write it elsewhere, e.g. --out build/export.json")
     if full.is_dir():
-        raise CorpusError(str(path), "is a folder", "give a file path, e.g. --out build/export.json")
+        raise RepositoryError(str(path), "is a folder", "give a file path, e.g. --out build/export.json")
     if full.exists() and not replace:
-        raise CorpusError(str(path), "exists", "pass --force to replace it, or choose another --out")
+        raise RepositoryError(str(path), "exists", "pass --force to replace it, or choose another --out")
     return full
 
 

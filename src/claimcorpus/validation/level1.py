@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
-
 from claimcorpus.errors import CorpusError
-from claimcorpus.textio import decode_utf8, read_bytes
+from claimcorpus.textio import BadLine, iter_jsonl
+from claimcorpus.validation.codes import yields
 from claimcorpus.validation.finding import Finding
 
 
@@ -21,24 +20,19 @@ class Loaded:
     findings: list[Finding]
 
 
+@yields("E101", "E102", "E103", "E108")
 def load_jsonl(path: Path, rel: str) -> Loaded:
-    try:
-        raw = read_bytes(path, rel)
-        text = decode_utf8(raw, rel)
-    except CorpusError as err:
-        code = "E101" if "no such file" in err.problem else "E102"
-        return Loaded(rel, [], [Finding(code, rel, None, None, err.problem)])
+    """Level 1 of one JSONL file: every line that is a JSON object, and a finding for each one that is not.
+
+    A file that cannot be read is one finding under the code its error carries (E101, E102, E108).
+    """
     records, findings = [], []
-    for lineno, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            rec = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            findings.append(Finding("E103", rel, lineno, None, f"{exc.msg} at column {exc.colno}"))
-            continue
-        if not isinstance(rec, dict):
-            findings.append(Finding("E103", rel, lineno, None, f"a JSON {type(rec).__name__}, not an object"))
-            continue
-        records.append((lineno, rec))
+    try:
+        for lineno, rec in iter_jsonl(path, rel, collect=True, objects=True):
+            if isinstance(rec, BadLine):
+                findings.append(Finding("E103", rel, lineno, None, rec.problem))
+            else:
+                records.append((lineno, rec))
+    except CorpusError as err:
+        return Loaded(rel, [], [Finding(err.code, rel, None, None, err.problem)])
     return Loaded(rel, records, findings)

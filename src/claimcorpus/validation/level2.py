@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from claimcorpus import schema
+from claimcorpus.validation.codes import yields
 from claimcorpus.validation.finding import Finding
 
 
+@yields("E201", "E202")
 def schema_findings(name: str, rec: dict, rel: str, line: int | None, fast: bool = False) -> list[Finding]:
     """Level 2: all JSON Schema errors of one record, label errors under their own code.
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from claimcorpus.kinds import kinds
 from claimcorpus.layers import sentence_id
+from claimcorpus.validation.codes import yields
 from claimcorpus.validation.finding import Finding
 
 
@@ -30,6 +31,7 @@ def slice_findings(where: str, text: str, start: int, end: int, got: str, code_r
         yield code_ws, f"{where} text {got!r} has whitespace at an edge"
 
 
+@yields("E309", "E310", "E311", "E313")
 def sentence_content(rec: dict) -> Iterator[tuple[str, str]]:
     """Level 3 checks inside one sentence record: every span's slice, then each kind's own checks."""
     text = rec["text"]
@@ -45,6 +47,7 @@ def sentence_content(rec: dict) -> Iterator[tuple[str, str]]:
             yield from check(rec)
 
 
+@yields("E302", "E303", "E304", "E305", "E306", "E307")
 def sequence_content(doc_id: str, doc_text: str | None, records: list[tuple[int, dict | None]],
                      rel: str) -> Iterator[Finding]:
     """Level 3 checks across the sentence records of one document file (layer or segments)."""

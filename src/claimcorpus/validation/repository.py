@@ -13,9 +13,11 @@ import orjson
 
 from claimcorpus import schema
 from claimcorpus.errors import CorpusError
-from claimcorpus.layout import SEGMENTS, Repo
+from claimcorpus.layout import GOLD, SEGMENTS, Repo
 from claimcorpus.textio import canonical_text, decode_utf8, read_bytes, sha256
 from claimcorpus.txn import TXN, leftover
+from claimcorpus.validation import splitfile
+from claimcorpus.validation.codes import yields
 from claimcorpus.validation.finding import Finding
 from claimcorpus.validation.level1 import load_jsonl
 from claimcorpus.validation.level2 import schema_findings
@@ -40,6 +42,7 @@ class Validator:
     def run(self, progress=None) -> list[Finding]:
         self.leftovers()
         self.documents()
+        self.splits()
         self.segment_files()
         layers = self.repo.layers()
         for layer in layers:
@@ -53,6 +56,7 @@ class Validator:
         return self.findings
 
     # -- leftovers of interrupted commands ------------------------------------
+    @yields("E107", "E101")
     def leftovers(self) -> None:
         """E107 for an interrupted write (txn.py); E101 for a layer folder that has files but no layer.json."""
         left = leftover(self.repo.root)
@@ -67,6 +71,7 @@ class Validator:
                                       f"folder {folder.name!r} has layer files but no layer.json")])
 
     # -- documents -----------------------------------------------------------
+    @yields("E101", "E102", "E104", "E105", "E106", "E108", "E203")
     def documents(self) -> None:
         repo, rel = self.repo, self.repo.rel(self.repo.manifest)
         if not repo.manifest.is_file():
@@ -91,22 +96,27 @@ class Validator:
             try:
                 raw = read_bytes(path, entry["path"])
             except CorpusError as err:
-                self.add([Finding("E101", rel, line, doc_id, f"{entry['path']}: {err.problem}")])
+                self.add([Finding(err.code, rel, line, doc_id, f"{entry['path']}: {err.problem}")])  # E101, E108
                 continue
             try:
                 text = canonical_text(raw, entry["path"])
             except CorpusError as err:
-                code = "E102" if "UTF-8" in err.problem else "E104"
-                self.add([Finding(code, entry["path"], None, doc_id, err.problem)])
+                self.add([Finding(err.code, entry["path"], None, doc_id, err.problem)])  # E102, E104
                 continue
             if sha256(raw) != entry["sha256_raw"] or sha256(text.encode()) != entry["sha256_text"]:
                 self.add([Finding("E105", entry["path"], None, doc_id, "sha256 differs from seeds/manifest.jsonl")])
             self.texts[doc_id] = text
 
+    def splits(self) -> None:
+        """annotations/splits.json against the manifest's documents (splitfile.py)."""
+        ids = {d for d in self.manifest_ids if isinstance(d, str)} if self.repo.manifest.is_file() else None
+        self.add(splitfile.findings(self.repo, ids))
+
     # -- segments ------------------------------------------------------------
     def _doc_files(self, folder: Path) -> list[tuple[str, Path]]:
         return sorted((p.stem, p) for p in folder.glob("*.jsonl"))
 
+    @yields("E301")
     def _records(self, name: str, doc_id: str, path: Path) -> tuple[str, list[tuple[int, dict]], bool]:
         """(relative path, the records that passed levels 1-2, whether that is every line of the file)."""
         rel = self.repo.rel(path)
@@ -129,6 +139,7 @@ class Validator:
         self.add(sequence_content(doc_id, self.texts.get(doc_id), placed, rel))
         return rel, good, complete
 
+    @yields("E101")
     def segment_files(self) -> None:
         for doc_id in sorted(self.texts):
             path = self.repo.segments_file(doc_id)
@@ -140,13 +151,14 @@ class Validator:
             self.segments[doc_id] = [(r["index"], r["start"], r["end"], r["text"]) for _, r in good]
 
     # -- layers --------------------------------------------------------------
+    @yields("E102", "E103", "E108", "E201", "E203", "E318", "E322")
     def layer(self, layer: str) -> None:
         meta_path = self.repo.layer_dir(layer) / "layer.json"
         rel = self.repo.rel(meta_path)
         try:
             meta = orjson.loads(decode_utf8(read_bytes(meta_path, rel), rel))
         except CorpusError as err:
-            self.add([Finding("E102", rel, None, None, err.problem)])
+            self.add([Finding(err.code, rel, None, None, err.problem)])  # E102, E108
         except orjson.JSONDecodeError as exc:
             self.add([Finding("E103", rel, exc.lineno, None, f"{exc.msg} at column {exc.colno}")])
         else:
@@ -155,11 +167,14 @@ class Validator:
             self.add(bad)
             if not bad and meta["layer"] != layer:
                 self.add([Finding("E318", rel, None, None, f"layer {meta['layer']!r} in folder {layer!r}")])
+            if not bad and layer == GOLD and meta["kind"] != "gold":
+                self.add([Finding("E322", rel, None, None, f"the gold layer is of kind {meta['kind']!r}")])
             if not bad and not schema.is_real_date(meta["date"]):
                 self.add([Finding("E203", rel, None, None, f"date {meta['date']!r} is not a real date")])
         for doc_id, path in self._doc_files(self.repo.layer_dir(layer)):
             self.layer_file(doc_id, path, self.segments.get(doc_id))
 
+    @yields("E308")
     def layer_file(self, doc_id: str, path: Path, segments: list | None) -> None:
         """One document's file of a layer: its records, their content, and its boundaries against ``segments``."""
         rel, good, complete = self._records("sentence", doc_id, path)

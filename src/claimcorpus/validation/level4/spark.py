@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from claimcorpus.validation.level4 import suite as gx_suite
-from claimcorpus.errors import CorpusError
-from claimcorpus.validation.level4.batch import Table, release_files
+from claimcorpus.errors import ReleaseError
+from claimcorpus.validation.level4.batch import Table, gate_tables, release_files
 
 MASTER = "local[2]"
 
@@ -28,17 +28,23 @@ def session(master: str | None = None):
 
     ``master`` defaults to $CLAIMCORPUS_SPARK_MASTER, else local[2] (both cores of this machine).
     """
+    gx_suite.quiet_pyspark()
     try:
         from pyspark.sql import SparkSession
     except ImportError as err:
-        raise CorpusError("--engine spark", "pyspark is not installed",
+        raise ReleaseError("--engine spark", "pyspark is not installed",
                           "install the spark extra (pip install 'claimcorpus[spark]'), Java 17 or newer on PATH") from err
-    builder = (SparkSession.builder.master(master or os.environ.get("CLAIMCORPUS_SPARK_MASTER", MASTER))
+    master = master or os.environ.get("CLAIMCORPUS_SPARK_MASTER", MASTER)
+    if master.startswith("local"):  # the driver binds loopback, not the first interface (a cluster needs a reachable host)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = (SparkSession.builder.master(master)
                .appName("claimcorpus-gate")
                .config("spark.ui.enabled", "false")
                .config("spark.sql.shuffle.partitions", os.environ.get("CLAIMCORPUS_SPARK_PARTITIONS", "4"))
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.ansi.enabled", "false"))  # a bad cell becomes null, as pandas' to_numeric(coerce)
+    if master.startswith("local"):
+        builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
     if "CLAIMCORPUS_SPARK_DRIVER_MEMORY" in os.environ:
         builder = builder.config("spark.driver.memory", os.environ["CLAIMCORPUS_SPARK_DRIVER_MEMORY"])
     spark = builder.getOrCreate()
@@ -60,7 +66,7 @@ def _read(spark, corpus: Path, table: str):
         frames.append(spark.read.parquet(str(path)).select("*", (F.col("_metadata.row_index") + F.lit(offset)).alias("row_pos")))
         offset += n
     if not frames:
-        raise CorpusError(str(corpus / "data" / table), "no parquet files",
+        raise ReleaseError(str(corpus / "data" / table), "no parquet files",
                           "build the release (`claimcorpus build`) before running the gate on it")
     out = frames[0]
     for f in frames[1:]:
@@ -221,15 +227,5 @@ def run_release(corpus: Path, spark=None, bounds: Mapping[str, tuple[float, floa
 
 def run_repo(repo, spark=None) -> gx_suite.GateResult:
     """The gate on Spark over the release tables the annotations make now (written as batch.run_repo does)."""
-    import shutil
-    import tempfile
-
-    from claimcorpus import build
-
-    repo.root.joinpath("build").mkdir(exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="gate.", dir=repo.root / "build"))
-    try:
-        build.write_configs(build.Source(repo), tmp, names=gx_suite.gate_tables())
+    with gate_tables(repo) as tmp:
         return run_release(tmp, spark)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
