@@ -115,7 +115,7 @@ def iter_jsonl(path: Path, where: str | None = None, *, collect: bool = False,
 
     >>> import tempfile; f = Path(tempfile.mkdtemp()) / "a.jsonl"; _ = f.write_text('{"a": 1}\\n\\n[2]\\n{x\\n')
     >>> [(n, v) for n, v in iter_jsonl(f, "a.jsonl", collect=True, objects=True)]
-    [(1, {'a': 1}), (3, BadLine(problem='a JSON list, not an object')), (4, BadLine(problem='unexpected character at column 2'))]
+    [(1, {'a': 1}), (3, BadLine(problem='a JSON list, not an object')), (4, BadLine(problem='unexpected character, expected a string key at column 2'))]
     """
     import orjson
 

@@ -29,7 +29,7 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     ((1, 4), None)
     >>> parse_shard("4/4")
     Traceback (most recent call last):
-    claimcorpus.errors.CorpusError: --shard '4/4': not I/N with 0 <= I < N. Fix: e.g. --shard 0/4
+    claimcorpus.errors.OptionError: --shard '4/4': not I/N with 0 <= I < N. Fix: e.g. --shard 0/4
     """
     if not text:
         return None
