@@ -228,8 +228,6 @@ def _validator(cls_path: str, levels: int = 3, **kw):
     def stage(root: Path, work: Path, clock: Clock) -> dict:
         import importlib
 
-        from claimcorpus import validate
-
         mod, _, name = cls_path.rpartition(".")
         cls = getattr(importlib.import_module(mod), name)
         with clock:
@@ -237,39 +235,44 @@ def _validator(cls_path: str, levels: int = 3, **kw):
                 v = cls(Repo(root), **kw)
                 findings = v.run()
             else:
-                findings, v = _levels_1_2(root, levels, validate), None
+                findings, v = _levels_1_2(root, levels), None
         return {"records": v.n_records if v else None, "findings": len(findings),
                 "digest": _digest(str(f) for f in findings)}
     return stage
 
 
-def _levels_1_2(root: Path, levels: int, validate) -> list:
+def _levels_1_2(root: Path, levels: int) -> list:
     """Level 1 (files parse, seeds hash) and, with ``levels`` 2, each record's JSON Schema (reference code)."""
-    v = validate.Validator(Repo(root))
+    from claimcorpus.validation import level1, level2
+    from claimcorpus.validation.repository import Validator
+
+    v = Validator(Repo(root))
     v.documents()
     out = list(v.findings)
     folders = [("segment", v.repo.segments)] + [("sentence", v.repo.layer_dir(lay)) for lay in v.repo.layers()]
     for name, folder in folders:
         for path in sorted(folder.glob("*.jsonl")):
-            loaded = validate.load_jsonl(path, v.repo.rel(path))
+            loaded = level1.load_jsonl(path, v.repo.rel(path))
             out += loaded.findings
             if levels >= 2:
                 for line, rec in loaded.records:
-                    out += validate.schema_findings(name, rec, loaded.rel, line)
+                    out += level2.schema_findings(name, rec, loaded.rel, line)
     return out
 
 
 def _fast_levels(levels: int):
     def stage(root: Path, work: Path, clock: Clock) -> dict:
-        from claimcorpus import fastcheck, schema, validate
+        from claimcorpus import schema
+        from claimcorpus.validation.parallel import FastValidator
+        from claimcorpus.validation.repository import Validator
 
         repo = Repo(root)
         with clock:
-            v = validate.Validator(repo)
+            v = Validator(repo)
             v.documents()
             n = 0
             folders = [("segment", repo.segments)] + [("sentence", repo.layer_dir(lay)) for lay in repo.layers()]
-            fv = fastcheck.FastValidator(repo, jobs=1)
+            fv = FastValidator(repo, jobs=1)
             fv.manifest_ids, fv.texts = v.manifest_ids, {}
             for name, folder in folders:
                 ok = schema.fast_validator(name).is_valid
@@ -310,7 +313,7 @@ def _json_read(root: Path, work: Path, clock: Clock) -> dict:
 
 
 def _ge(root: Path, work: Path, clock: Clock) -> dict:
-    from claimcorpus.gxbatch import run_repo
+    from claimcorpus.validation.level4.batch import run_repo
 
     with clock:
         result = run_repo(Repo(root))
@@ -464,13 +467,13 @@ STAGES = {
     "segment: spaCy sentencizer": _spacy,
     "baseline: pyarrow.json read of the JSONL": _json_read,
     "baseline: naive jsonschema per record": _naive_jsonschema,
-    "validate L1 parse (Validator code)": _validator("claimcorpus.validate.Validator", levels=1),
-    "validate L1-2 schema (Validator code)": _validator("claimcorpus.validate.Validator", levels=2),
-    "validate L1-3 (Validator.run)": _validator("claimcorpus.validate.Validator", fast=False),
+    "validate L1 parse (Validator code)": _validator("claimcorpus.validation.repository.Validator", levels=1),
+    "validate L1-2 schema (Validator code)": _validator("claimcorpus.validation.repository.Validator", levels=2),
+    "validate L1-3 (Validator.run)": _validator("claimcorpus.validation.repository.Validator", fast=False),
     "fast L1 parse": _fast_levels(1),
     "fast L1-2 jsonschema-rs": _fast_levels(2),
-    "fast L1-3 (FastValidator, 1 process)": _validator("claimcorpus.fastcheck.FastValidator", jobs=1),
-    "fast L1-3 (FastValidator, 2 processes)": _validator("claimcorpus.fastcheck.FastValidator", jobs=2),
+    "fast L1-3 (FastValidator, 1 process)": _validator("claimcorpus.validation.parallel.FastValidator", jobs=1),
+    "fast L1-3 (FastValidator, 2 processes)": _validator("claimcorpus.validation.parallel.FastValidator", jobs=2),
     "validate L4 GE (gxbatch.run_repo)": _ge,
     VALIDATE: _command("validate"),
     SPARK: _command("validate", "--engine", "spark"),

@@ -15,7 +15,7 @@ from claimcorpus import baselines
 from claimcorpus.errors import CorpusError
 from claimcorpus.layers import read_layer
 from claimcorpus.layout import Repo
-from claimcorpus.validate import Validator
+from claimcorpus.validation.repository import Validator
 
 GUIDE = (ROOT / "annotations" / "GUIDELINES.md").read_text(encoding="utf-8")
 

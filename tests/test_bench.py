@@ -1,5 +1,5 @@
 """The benchmark and the fast paths it measures: synthetic corpora are valid and deterministic, the
-report has every stage, and fastcheck gives exactly the reference's findings and sentences.
+report has every stage, and validation.parallel gives exactly the reference's findings and sentences.
 No timing is asserted here; the figures are in build/bench/ after `scripts/bench`."""
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import INVALID, apply_overlay, copy_base
 
-from claimcorpus import fastcheck, schema
+from claimcorpus import schema
+from claimcorpus.validation import parallel
 from claimcorpus.layout import Repo
-from claimcorpus.validate import Validator
+from claimcorpus.validation.repository import Validator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import bench  # noqa: E402 - development tooling, not an installed module
@@ -86,7 +87,7 @@ def test_fast_validator_equals_validator_on_invalid_fixtures(fixture: Path, jobs
     repo = copy_base(tmp_path / "repo")
     apply_overlay(repo.root, fixture)
     want = [str(f) for f in Validator(repo, fast=False).run()]
-    fast = fastcheck.FastValidator(repo, jobs=jobs)
+    fast = parallel.FastValidator(repo, jobs=jobs)
     assert [str(f) for f in fast.run()] == want
     assert fast.n_records == _n_records(repo)
 
@@ -113,7 +114,7 @@ def test_fast_validator_equals_validator_on_a_corpus_with_many_faults(tmp_path: 
     (root / "annotations/segments" / "syn0000003.jsonl").unlink()
     want = [str(f) for f in Validator(Repo(root), fast=False).run()]
     assert len(want) >= 12
-    assert [str(f) for f in fastcheck.FastValidator(Repo(root), jobs=2).run()] == want
+    assert [str(f) for f in parallel.FastValidator(Repo(root), jobs=2).run()] == want
 
 
 MUTATIONS = [

@@ -49,7 +49,7 @@ def hand_gold(repo: Repo) -> dict[str, list[dict]]:
 
 def build_and_load(tmp: Path) -> dict:
     from claimcorpus.build import build
-    from claimcorpus.validate import validate
+    from claimcorpus.validation.repository import validate
 
     repo = make_repo(tmp, {"d1.txt": D1, "d2.txt": D2})
     gold = hand_gold(repo)

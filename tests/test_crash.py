@@ -21,7 +21,7 @@ import pytest
 from claimcorpus.build import build
 from claimcorpus.layout import Repo
 from claimcorpus.txn import TXN
-from claimcorpus.validate import Validator
+from claimcorpus.validation.repository import Validator
 from conftest import BASE, tree
 from test_hostile import GUIDELINES, cc, export
 

@@ -19,15 +19,15 @@ from datasets import Value, load_dataset
 
 from claimcorpus import build, kinds, schema
 from claimcorpus.agreement import agreement
-from claimcorpus.checks import Check
+from claimcorpus.validation.codes import Check
 from claimcorpus.configs import configs
-from claimcorpus.gx_suite import build_suites, run_gate
+from claimcorpus.validation.level4.suite import build_suites, run_gate
 from claimcorpus.labelstudio import config as C
 from claimcorpus.labelstudio.importer import import_export
 from claimcorpus.labelstudio.tasks import export_tasks
 from claimcorpus.layers import read_layer
 from claimcorpus.layout import GOLD, Repo
-from claimcorpus.validate import Validator
+from claimcorpus.validation.repository import Validator
 
 STANCE = FIXTURES / "stance"
 DOC = "000_418805c56f629208"

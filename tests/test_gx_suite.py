@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from claimcorpus import schema, tables
-from claimcorpus.checks import CHECKS
-from claimcorpus.gx_suite import CORPUS_BOUNDS, build_suites, run_gate, span_tables
+from claimcorpus.validation.codes import CHECKS
+from claimcorpus.validation.level4.suite import CORPUS_BOUNDS, build_suites, run_gate, span_tables
 from claimcorpus.kinds import kind
-from claimcorpus.validate import sentence_content
+from claimcorpus.validation.level3 import sentence_content
 
 DOCS = {"doc1": "Officials in Kyiv said the bridge may reopen in May. The ministry reported 40 casualties.",
         "doc2": "Prices rose about 3% last year. Critics called the plan a failure."}

@@ -1,4 +1,4 @@
-"""The batched gate over a release on disk (gxbatch) finds exactly what gx_suite.run_gate finds over the
+"""The batched gate over a release on disk (validation.level4.batch) finds exactly what suite.run_gate finds over the
 whole tables in memory: on the valid release, on every level-4 corruption of tests/test_gx_suite.py,
 with one document per batch, rows split into one-row row groups (two processes; one for the valid release)."""
 
@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from test_gx_suite import GROUPS, _lose_claims, release
 
-from claimcorpus import gxbatch
-from claimcorpus.gx_suite import run_gate
+from claimcorpus.validation.level4 import batch as gxbatch
+from claimcorpus.validation.level4.suite import run_gate
 
 
 def write_release(tables: dict[str, pd.DataFrame], corpus: Path, split_at: int = 2) -> Path:

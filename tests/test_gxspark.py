@@ -1,4 +1,4 @@
-"""The Spark engine (gxspark) finds exactly what the pandas engine finds, on the repository's release and on
+"""The Spark engine (validation.level4.spark) finds exactly what the pandas engine finds, on the repository's release and on
 a release carrying every level-4 corruption of tests/test_gx_suite.py at once (as parquet, with corpus
 bounds that fail). A Spark run costs minutes on a busy 2-core machine, hence two runs, one SparkSession."""
 
@@ -9,8 +9,8 @@ from conftest import ROOT
 from test_gx_suite import GROUPS, release
 from test_gxbatch import write_release
 
-from claimcorpus import gxbatch
-from claimcorpus.checks import CHECKS
+from claimcorpus.validation.level4 import batch as gxbatch
+from claimcorpus.validation.codes import CHECKS
 
 pytest.importorskip("pyspark")
 TIGHT = {"hedged_share": (0.9, 0.95), "entities_per_sentence": (0.1, 10.0), "claims_per_sentence": (0.3, 5.0)}
@@ -18,7 +18,7 @@ TIGHT = {"hedged_share": (0.9, 0.95), "entities_per_sentence": (0.1, 10.0), "cla
 
 @pytest.fixture(scope="session")
 def spark():
-    from claimcorpus.gxspark import session
+    from claimcorpus.validation.level4.spark import session
 
     s = session("local[1]")
     yield s
@@ -26,7 +26,7 @@ def spark():
 
 
 def test_spark_equals_pandas_on_the_repository_release(spark):
-    from claimcorpus.gxspark import run_release
+    from claimcorpus.validation.level4.spark import run_release
 
     corpus = ROOT / "corpus"
     want = [str(f) for f in gxbatch.run_release(corpus, jobs=1).findings]
@@ -35,7 +35,7 @@ def test_spark_equals_pandas_on_the_repository_release(spark):
 
 
 def test_spark_equals_pandas_on_every_level_4_corruption(spark, tmp_path):
-    from claimcorpus.gxspark import run_release
+    from claimcorpus.validation.level4.spark import run_release
 
     t = release()
     for group in GROUPS:

@@ -16,7 +16,7 @@ from claimcorpus.labelstudio import config as C
 from claimcorpus.labelstudio.importer import from_result, import_export
 from claimcorpus.labelstudio.tasks import export_tasks, to_result
 from claimcorpus.layers import init_layer, read_layer, read_meta, with_flags
-from claimcorpus.validate import Validator
+from claimcorpus.validation.repository import Validator
 from conftest import run_cli, tree
 from ls_server import SEED_DOC, add_hand_layer, make_own_repo, make_seed_repo
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
@@ -162,3 +163,22 @@ def test_jsonl_bytes_have_sorted_keys_and_no_spaces(tmp_path) -> None:
     write_jsonl(path, [{"text": "Kyiv \u20ac", "end": 6, "start": 0}, {"b": [2, {"z": None, "a": True}], "a": 1}])
     assert path.read_bytes() == (b'{"end":6,"start":0,"text":"Kyiv \xe2\x82\xac"}\n'
                                  b'{"a":1,"b":[2,{"a":true,"z":null}]}\n')
+
+
+def test_read_errors_carry_their_level_1_codes(tmp_path: Path) -> None:
+    """A file that cannot be read is the same code as a command error as it is in `validate`."""
+    import pickle
+
+    from claimcorpus.errors import CorpusError
+    from claimcorpus.textio import canonical_text, decode_utf8, parse_json, read_bytes
+
+    (tmp_path / "dir").mkdir()
+    cases = [(lambda: read_bytes(tmp_path / "nope"), "E101"), (lambda: read_bytes(tmp_path / "dir"), "E108"),
+             (lambda: decode_utf8(b"\xff", "x"), "E102"), (lambda: parse_json(b"{x", "x"), "E103"),
+             (lambda: canonical_text(b" \n", "x"), "E104")]
+    for call, code in cases:
+        with pytest.raises(CorpusError) as info:
+            call()
+        assert info.value.code == code
+        again = pickle.loads(pickle.dumps(info.value))  # raised in a worker, it reaches the parent whole
+        assert (again.code, str(again)) == (code, str(info.value))

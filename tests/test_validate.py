@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import INVALID, apply_overlay, copy_base
 
-from claimcorpus.checks import CHECKS
+from claimcorpus.validation.codes import CHECKS
 from claimcorpus.layout import Repo
 from claimcorpus.textio import dumps
-from claimcorpus.validate import Finding, validate
+from claimcorpus.validation.finding import Finding
+from claimcorpus.validation.repository import validate
 
 FIXTURE_DIRS = sorted(p for p in INVALID.iterdir() if p.is_dir())
 GOLD = "annotations/gold/base1.jsonl"
@@ -177,3 +178,38 @@ def test_finding_str_format() -> None:
     f = Finding("E310", "annotations/gold/d.jsonl", 3, "d-s0002", "entities[0] text 'Kiev' is not the slice 'Kyiv'")
     assert str(f) == ("annotations/gold/d.jsonl:3: E310 span-text [d-s0002] entities[0] text 'Kiev' is not the slice "
                       "'Kyiv'. Fix: copy the text from the slice, or correct start/end")
+
+
+def test_every_code_is_registered_to_the_function_that_yields_it() -> None:
+    """Levels 1-3: each code is named by a @yields function (codes.YIELDED_BY) or by its span kind's entry."""
+    from claimcorpus.kinds import kinds
+    from claimcorpus.validation import codes
+
+    import claimcorpus.adjudication  # noqa: F401  (registers E330, E331)
+    import claimcorpus.validation.parallel  # noqa: F401  (imports every level)
+
+    registered = set(codes.YIELDED_BY) | {c for k in kinds() for c in k.codes}
+    assert registered == {c.code for c in CHECKS.values() if c.level in VALIDATE_LEVELS}
+
+
+def test_no_code_is_derived_from_a_message() -> None:
+    src = Path(__file__).resolve().parents[1] / "src" / "claimcorpus"
+    hits = [p.name for p in src.rglob("*.py") if "in err.problem" in p.read_text(encoding="utf-8")]
+    assert hits == []
+
+
+def test_a_directory_in_place_of_a_layer_file_is_not_a_file(base_repo: Repo) -> None:
+    (base_repo.root / GOLD).unlink()
+    (base_repo.root / GOLD).mkdir()
+    got = found(base_repo.root)
+    assert ("E108", GOLD, None, None) in got and not any(code == "E102" for code, *_ in got)
+
+
+def test_missing_split_file(base_repo: Repo) -> None:
+    (base_repo.annotations / "splits.json").unlink()
+    assert found(base_repo.root) == {("E101", "annotations/splits.json", None, None)}
+
+
+def test_split_file_that_is_not_an_object(base_repo: Repo) -> None:
+    (base_repo.annotations / "splits.json").write_text('["base1"]\n', encoding="utf-8")
+    assert found(base_repo.root) == {("E204", "annotations/splits.json", None, None)}

@@ -12,7 +12,7 @@ from conftest import make_repo
 
 from claimcorpus.layers import init_layer, read_layer, write_layer
 from claimcorpus.layout import Repo
-from claimcorpus.validate import validate
+from claimcorpus.validation.repository import validate
 
 TEXT = "KyivMoscow talks stalled on Monday.\nThe bank may cut rates by June.\n"
 # by eye: sentence 0 is TEXT[0:35], sentence 1 is TEXT[36:67]

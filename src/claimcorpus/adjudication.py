@@ -30,12 +30,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import EvaluationError
 from claimcorpus.kinds import flags, kinds
 from claimcorpus.kinds import kind as kind_of
 from claimcorpus.layers import layer_json, meta_path, read_layer, read_meta, read_segments, with_flags
 from claimcorpus.layout import Repo
 from claimcorpus.textio import dumps, iter_jsonl
+from claimcorpus.validation.codes import yields
 
 def _units() -> dict[str, str]:
     """Span kind (its field) -> what one span is called, from the registry (kinds.py)."""
@@ -54,7 +55,7 @@ def guideline_rules(repo: Repo) -> dict[str, str]:
     """Rule id -> its title line, from annotations/GUIDELINES.md (``- **HEDGE-4a Inference verbs (v1.1).**``)."""
     path = repo.root / GUIDELINES
     if not path.is_file():
-        raise CorpusError(GUIDELINES, "no such file", "restore the guidelines; decisions cite their rule ids")
+        raise EvaluationError(GUIDELINES, "no such file", "restore the guidelines; decisions cite their rule ids")
     return {m.group(1): m.group(2) for m in RULE_LINE.finditer(path.read_text(encoding="utf-8"))}
 
 
@@ -116,7 +117,7 @@ def _aligned(repo: Repo, layer_a: str, layer_b: str) -> Iterator[tuple[list[dict
             a, b = recs_a[doc_id].get(seg["id"]), recs_b[doc_id].get(seg["id"])
             if a is None or b is None:
                 missing = layer_a if a is None else layer_b
-                raise CorpusError(f"annotations/{missing}/{doc_id}.jsonl", f"has no record for sentence {seg['id']}",
+                raise EvaluationError(f"annotations/{missing}/{doc_id}.jsonl", f"has no record for sentence {seg['id']}",
                                   "run `claimcorpus validate`: every layer file holds every sentence")
             yield segs, i, a, b
 
@@ -168,33 +169,33 @@ def read_decisions(path: Path, rules: dict[str, str]) -> Decisions:
             _check_rules(rec.get("rules"), rules, at)
             notes.append(rec)
         else:
-            raise CorpusError(at, f"unexpected record {str(rec)[:60]!r}", "start with the header written by "
+            raise EvaluationError(at, f"unexpected record {str(rec)[:60]!r}", "start with the header written by "
                               "`claimcorpus agreement A B --worksheet FILE`, then disagreements and notes")
     if header is None:
-        raise CorpusError(where, "is empty", "write it with `claimcorpus agreement A B --worksheet FILE`")
+        raise EvaluationError(where, "is empty", "write it with `claimcorpus agreement A B --worksheet FILE`")
     return Decisions(header, items, notes, where)
 
 
 def _check_rules(given: object, rules: dict[str, str], at: str) -> None:
     if not isinstance(given, list) or not given or not all(isinstance(r, str) for r in given):
-        raise CorpusError(at, f"rules is {given!r}, not a list of guideline rule ids",
+        raise EvaluationError(at, f"rules is {given!r}, not a list of guideline rule ids",
                           'give the ids of the rules that decide it, e.g. "rules": ["HEDGE-4a"]')
     unknown = [r for r in given if r not in rules]
     if unknown:
-        raise CorpusError(at, f"rule {unknown[0]!r} is not in {GUIDELINES}",
+        raise EvaluationError(at, f"rule {unknown[0]!r} is not in {GUIDELINES}",
                           "cite a rule id the current guidelines define (- **ID Title.**), or add the rule there")
 
 
 def _check_item(rec: dict, rules: dict[str, str], at: str) -> None:
     decision = rec.get("decision")
     if decision not in DECISIONS:
-        raise CorpusError(at, f"{rec.get('id')} has decision {decision!r}",
+        raise EvaluationError(at, f"{rec.get('id')} has decision {decision!r}",
                           f"set decision to one of {', '.join(DECISIONS)} (other: with the items in 'gold')")
     if decision == "other" and not isinstance(rec.get("gold"), list):
-        raise CorpusError(at, f"{rec.get('id')} is decided 'other' without a 'gold' list",
+        raise EvaluationError(at, f"{rec.get('id')} is decided 'other' without a 'gold' list",
                           'give the items gold takes, e.g. "gold": [{...}], or [] for none')
     if rec.get("kind") not in _units():
-        raise CorpusError(at, f"unknown kind {rec.get('kind')!r}", f"use one of {', '.join(_units())}")
+        raise EvaluationError(at, f"unknown kind {rec.get('kind')!r}", f"use one of {', '.join(_units())}")
     _check_rules(rec.get("rules"), rules, at)
 
 
@@ -214,7 +215,7 @@ def gold_records(repo: Repo, dec: Decisions) -> dict[str, list[dict]]:
     todo = {(r["sentence_id"], r["kind"], _key(r["a"]) if r["a"] else "", _key(r["b"]) if r["b"] else ""): (n, r)
             for n, r in dec.items}
     if len(todo) != len(dec.items):
-        raise CorpusError(dec.where, "decides one disagreement twice", "keep one item per disagreement")
+        raise EvaluationError(dec.where, "decides one disagreement twice", "keep one item per disagreement")
     out: dict[str, list[dict]] = {}
     for _, _, a, b in _aligned(repo, layer_a, layer_b):
         rec = {**a}
@@ -224,7 +225,7 @@ def gold_records(repo: Repo, dec: Decisions) -> dict[str, list[dict]]:
             for x, y in pairs:
                 found = todo.pop((a["id"], kind, _key(x) if x else "", _key(y) if y else ""), None)
                 if found is None:
-                    raise CorpusError(dec.where, f"no decision for a {_what(kind, x, y)} of {a['id']}: "
+                    raise EvaluationError(dec.where, f"no decision for a {_what(kind, x, y)} of {a['id']}: "
                                       f"{layer_a} {_brief(x)} vs {layer_b} {_brief(y)}",
                                       "write a fresh worksheet (`claimcorpus agreement A B --worksheet NEW`) and "
                                       "decide the new items")
@@ -233,7 +234,7 @@ def gold_records(repo: Repo, dec: Decisions) -> dict[str, list[dict]]:
         out.setdefault(a["doc_id"], []).append(with_flags(rec))
     if todo:
         line, rec = min(todo.values(), key=lambda t: t[0])
-        raise CorpusError(f"{dec.where}:{line}", f"{rec['id']} decides a disagreement that {layer_a} and {layer_b} "
+        raise EvaluationError(f"{dec.where}:{line}", f"{rec['id']} decides a disagreement that {layer_a} and {layer_b} "
                           "no longer have", "the passes changed: write a fresh worksheet and decide it again")
     return out
 
@@ -317,7 +318,7 @@ def outputs(repo: Repo, dec: Decisions, rules: dict[str, str]) -> dict[Path, str
     gold = gold_records(repo, dec)
     layer = dec.header["gold"]["layer"]
     if layer in (dec.header["a"], dec.header["b"]):
-        raise CorpusError(dec.where, f"the gold layer {layer!r} is one of the passes", "name another gold layer")
+        raise EvaluationError(dec.where, f"the gold layer {layer!r} is one of the passes", "name another gold layer")
     files = {meta_path(repo, layer): layer_json(dec.header["gold"])}
     for doc_id, recs in gold.items():
         files[repo.layer_file(layer, doc_id)] = "".join(dumps(r) + "\n" for r in recs)
@@ -330,11 +331,12 @@ def outputs(repo: Repo, dec: Decisions, rules: dict[str, str]) -> dict[Path, str
 DECISIONS_FILE = "annotations/adjudication.jsonl"
 
 
+@yields("E330", "E331")
 def findings(repo: Repo) -> Iterator:
     """Findings of the decisions file: rule ids GUIDELINES.md does not define (E331), and gold items that
     differ from both passes without a decision (E330: in neither pass and not decided, or agreed by both
     passes and missing from gold)."""
-    from claimcorpus.validate import Finding
+    from claimcorpus.validation.finding import Finding
 
     path = repo.root / DECISIONS_FILE
     if not path.is_file():

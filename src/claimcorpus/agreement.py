@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from claimcorpus import markdown, tokens
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import CorpusError, EvaluationError
 from claimcorpus.kinds import SpanKind, Unit, flags, units
 from claimcorpus.layers import read_layer, read_meta
 from claimcorpus.layout import Repo
@@ -229,7 +229,7 @@ def aligned(repo: Repo, layer_a: str, layer_b: str) -> tuple[list[str], list[tup
         recs_b = {r["id"]: r for r in read_layer(repo, layer_b, doc_id)}
         for sid in sorted(recs_a.keys() & recs_b.keys(), key=lambda s: recs_a[s]["index"]):
             if recs_a[sid]["text"] != recs_b[sid]["text"]:
-                raise CorpusError(repo.rel(repo.layer_file(layer_b, doc_id)),
+                raise EvaluationError(repo.rel(repo.layer_file(layer_b, doc_id)),
                                   f"sentence {sid} has other text than in layer {layer_a!r}",
                                   "run `claimcorpus validate`; both layers must copy the sentence from annotations/segments/")
             pairs.append((recs_a[sid], recs_b[sid]))

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from claimcorpus import schema, tokens
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import EvaluationError
 from claimcorpus.layers import empty_record, with_flags
 
 GUIDELINES = Path("annotations/GUIDELINES.md")
@@ -44,7 +44,7 @@ def _rule_head(text: str, rule: str) -> str:
     """The opening paragraph of a rule: from its bold title to its first sub-bullet."""
     m = re.search(rf"\*\*{rule} [^*]+\*\*(.*?)(?:\n  - |\n- \*\*)", text, re.S)
     if not m:
-        raise CorpusError(str(GUIDELINES), f"rule {rule} not found", "keep the rule ids of the hedge section")
+        raise EvaluationError(str(GUIDELINES), f"rule {rule} not found", "keep the rule ids of the hedge section")
     return " ".join(m.group(1).split())
 
 
@@ -170,7 +170,7 @@ def spacy_predict(name: str) -> tuple[Callable[[dict, dict], dict], str]:
     try:
         nlp = spacy.load(name)
     except OSError as err:
-        raise CorpusError(name, f"spaCy cannot load this pipeline ({str(err).split('.')[0]})",
+        raise EvaluationError(name, f"spaCy cannot load this pipeline ({str(err).split('.')[0]})",
                           "give an installed pipeline's name or the path of a saved one (nlp.to_disk)") from None
     labels = set(schema.labels()["entity_label"])
 
@@ -201,7 +201,7 @@ def predictor(model: str, root: Path, train: list[dict], evaluated: list[dict]) 
             desc.append(f"one claim per sentence, majority type {typ}, majority sentence check-worthiness "
                         f"{str(worthy).lower()} (counted over {where})")
         elif name.startswith("baseline:"):
-            raise CorpusError(name, "no such baseline", f"use one of {', '.join(BASELINES)}, baseline:all, or a spaCy pipeline")
+            raise EvaluationError(name, "no such baseline", f"use one of {', '.join(BASELINES)}, baseline:all, or a spaCy pipeline")
         else:
             fn, ident = spacy_predict(name)
             parts.append(fn)
@@ -267,10 +267,10 @@ def preannotate(repo, model: str, layer: str, against: str = "gold", overwrite: 
 
     read_meta(repo, against)
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", layer):
-        raise CorpusError(layer, "not a layer id", "use lower-case letters, digits, '-' and '_', e.g. pred-my-model")
+        raise EvaluationError(layer, "not a layer id", "use lower-case letters, digits, '-' and '_', e.g. pred-my-model")
     meta_path = layer_meta(repo, layer)
     if meta_path.exists() and not overwrite:
-        raise CorpusError(repo.rel(meta_path), f"layer {layer!r} exists", "pick a new --layer name, or pass --overwrite")
+        raise EvaluationError(repo.rel(meta_path), f"layer {layer!r} exists", "pick a new --layer name, or pass --overwrite")
     doc_ids = sorted(p.stem for p in repo.layer_dir(against).glob("*.jsonl"))
     gold = {d: read_layer(repo, against, d) for d in doc_ids}
     splits = read_splits(repo, doc_ids) if (repo.annotations / "splits.json").is_file() else {}

@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 from claimcorpus import tables
 from claimcorpus.configs import configs
 from claimcorpus.documents import Document, read_manifest
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import ReleaseError
 from claimcorpus.layers import read_layer, read_meta
 from claimcorpus.layout import GOLD, Repo
 from claimcorpus.release import current_version
@@ -53,11 +53,11 @@ class Source:
         self.repo = repo
         self.entries = {e["doc_id"]: e for e in read_manifest(repo)}
         if not self.entries:
-            raise CorpusError(repo.rel(repo.manifest), "no documents", "ingest a document with `claimcorpus ingest PATH`")
+            raise ReleaseError(repo.rel(repo.manifest), "no documents", "ingest a document with `claimcorpus ingest PATH`")
         self.splits = read_splits(repo, list(self.entries))
         self.layers = repo.layers()
         if GOLD not in self.layers:
-            raise CorpusError(repo.rel(repo.layer_dir(GOLD)), "there is no gold layer",
+            raise ReleaseError(repo.rel(repo.layer_dir(GOLD)), "there is no gold layer",
                               "adjudicate annotations into annotations/gold/")
         self.metas = {layer: read_meta(repo, layer) for layer in self.layers}
 
@@ -68,7 +68,7 @@ class Source:
     def gold(self, doc_id: str) -> list[dict]:
         path = self.repo.layer_file(GOLD, doc_id)
         if not path.is_file():
-            raise CorpusError(self.repo.rel(path), f"document {doc_id!r} has no gold annotations",
+            raise ReleaseError(self.repo.rel(path), f"document {doc_id!r} has no gold annotations",
                               "adjudicate it into annotations/gold/ or remove it from the manifest")
         return read_layer(self.repo, GOLD, doc_id)
 

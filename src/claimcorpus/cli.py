@@ -95,10 +95,10 @@ def resegment(
 ) -> None:
     """Segment every document again with the installed segmenter; move every layer's spans into the new sentences."""
     from claimcorpus import resegment as rs
-    from claimcorpus.validate import Validator
+    from claimcorpus.validation.runner import levels_1_3
 
     repo = open_repo(root)
-    findings = Validator(repo).run()
+    findings = levels_1_3(repo).findings
     if findings:
         fail(f"{findings[0].file}: the repository has {len(findings)} validation findings. "
              "Fix: run `claimcorpus validate` and correct them before resegmenting")
@@ -129,38 +129,20 @@ def validate(
                                              "(master from $CLAIMCORPUS_SPARK_MASTER, default local[2]).")] = "pandas",
 ) -> None:
     """Check every file in the repository, cheapest level first; exit 1 on any finding."""
-    from claimcorpus.fastcheck import FastValidator
-    from claimcorpus.layout import GOLD
+    from claimcorpus.validation import runner
+
+    from claimcorpus.txn import scratch
 
     repo = open_repo(root)
-    if engine not in ("pandas", "spark"):
-        fail(f"--engine {engine!r}: unknown engine. Fix: use --engine pandas or --engine spark")
-    part = None
-    if shard:
-        i, _, n = shard.partition("/")
-        if not (i.isdigit() and n.isdigit() and int(i) < int(n)):
-            fail(f"--shard {shard!r}: not I/N with 0 <= I < N. Fix: e.g. --shard 0/4")
-        part = (int(i), int(n))
-    v = FastValidator(repo, jobs=jobs, shard=part)
-    findings = v.run()
-    if gx and not findings and not part and GOLD in repo.layers():
-        from claimcorpus.txn import scratch
-
+    runner.check_engine(engine)
+    if gx:
         scratch(repo.root)  # level 4 stages its tables under build/: refused if build/ leads out of the repository
-        if engine == "spark":
-            from claimcorpus.gxspark import run_repo
-
-            findings = run_repo(repo).findings
-        else:
-            from claimcorpus.gxbatch import run_repo
-
-            findings = run_repo(repo, jobs).findings
+    report = runner.run(repo, jobs=jobs, shard=runner.parse_shard(shard), gate=gx, engine=engine)
+    findings, summary = report.findings, report.summary
     for f in findings[:max_errors]:
         typer.echo(str(f))
     if len(findings) > max_errors:
         typer.echo(f"... and {len(findings) - max_errors} more")
-    layers = repo.layers()
-    summary = f"{len(v.texts)} documents, {len(layers)} layers, {v.n_records} records"
     if findings:
         codes = sorted({f.code for f in findings})
         files = sorted({f.file for f in findings})
@@ -173,7 +155,7 @@ def validate(
 @app.command()
 def checks() -> None:
     """Print the table of validation checks (Markdown)."""
-    from claimcorpus.checks import table_markdown
+    from claimcorpus.validation.codes import table_markdown
 
     sys.stdout.write(table_markdown())
 
@@ -414,13 +396,6 @@ def adjudicate(
                f"({', '.join(repo.rel(p) for p in stale) or 'all up to date'})")
 
 
-def _gate(out: Path) -> list:
-    """The Great Expectations gate as the build calls it: over the release just written, batch by batch."""
-    from claimcorpus.gxbatch import run_release
-
-    return run_release(out).findings
-
-
 @app.command()
 def build(
     check: Annotated[bool, typer.Option("--check", help="Rebuild into a temp folder; exit 1 if corpus/ differs.")] = False,
@@ -430,10 +405,10 @@ def build(
     from rich.progress import Progress
 
     from claimcorpus.build import GateFailed, check as check_release, build as write_release
-    from claimcorpus.fastcheck import FastValidator
+    from claimcorpus.validation.runner import gate, levels_1_3
 
     repo = open_repo(root)
-    findings = FastValidator(repo).run()  # the reference Validator's findings, in parallel (tests/test_bench.py)
+    findings = levels_1_3(repo, jobs=None).findings  # the reference Validator's findings, in parallel (tests/test_bench.py)
     if findings:
         for f in findings[:50]:
             typer.echo(str(f))
@@ -441,7 +416,7 @@ def build(
              "Fix: correct each finding above as its 'Fix:' says, then build again")
     try:
         if check:
-            differ = check_release(repo, _gate)
+            differ = check_release(repo, gate)
             if differ:
                 for path in differ:
                     typer.echo(f"differs: corpus/{path}")
@@ -457,7 +432,7 @@ def build(
             return
         with Progress(transient=True) as bar:
             task = bar.add_task("building", total=None)
-            info = write_release(repo, _gate, progress=lambda what: bar.update(task, description=what))
+            info = write_release(repo, gate, progress=lambda what: bar.update(task, description=what))
     except GateFailed as err:
         for f in err.findings[:50]:
             typer.echo(str(f))

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from claimcorpus.cli_options import RootOpt
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import LabelStudioError
 from claimcorpus.layout import open_repo
 
 ls_app = typer.Typer(help="Label Studio: generated config, task export/import, push/pull to a live server.",
@@ -32,7 +32,7 @@ def _unit(offsets: str):
     from claimcorpus.labelstudio.offsets import UNITS
 
     if offsets not in UNITS:
-        raise CorpusError("--offsets", f"unknown unit {offsets!r}", f"use one of {', '.join(UNITS)}")
+        raise LabelStudioError("--offsets", f"unknown unit {offsets!r}", f"use one of {', '.join(UNITS)}")
     return offsets
 
 
@@ -51,7 +51,7 @@ def config_cmd(check: CheckOpt = False, root: RootOpt = None) -> None:
 
     stale = regenerate(open_repo(root), write=not check, only=(PATH,), command="ls config")
     if check and stale:
-        raise CorpusError(PATH, "differs from the label sets in schema/", "run `claimcorpus ls config` and commit")
+        raise LabelStudioError(PATH, "differs from the label sets in schema/", "run `claimcorpus ls config` and commit")
     typer.echo(f"{'wrote' if stale else 'up to date'}: {PATH}")
 
 
@@ -170,7 +170,7 @@ def serve_cmd(doc: DocOpt = None, prediction: PredOpt = None,
         live = srv.start(python, where, username=who["username"], password=who["password"], token=who["token"],
                          port=port)
     except RuntimeError as exc:
-        raise CorpusError(str(where / "server.log"), str(exc).splitlines()[0].rstrip(":"),
+        raise LabelStudioError(str(where / "server.log"), str(exc).splitlines()[0].rstrip(":"),
                           "read the log; delete the data dir to start afresh") from None
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops the server too, as Ctrl-C does
     try:
@@ -185,7 +185,7 @@ def serve_cmd(doc: DocOpt = None, prediction: PredOpt = None,
         typer.echo("press Ctrl-C to stop it")
         while live.process.poll() is None:
             time.sleep(1)
-        raise CorpusError(str(where / "server.log"), f"Label Studio stopped by itself (exit {live.process.returncode})",
+        raise LabelStudioError(str(where / "server.log"), f"Label Studio stopped by itself (exit {live.process.returncode})",
                           "read the log and start again")
     except KeyboardInterrupt:
         typer.echo("stopping Label Studio", err=True)

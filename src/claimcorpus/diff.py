@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from claimcorpus import schema
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import LayerError
 from claimcorpus.kinds import SpanKind, kinds
 from claimcorpus.layers import require_valid
 from claimcorpus.layout import SEGMENTS, Repo
@@ -34,7 +34,7 @@ WORKTREE = "worktree"
 def _git(repo: Repo, *args: str) -> str:
     res = subprocess.run(["git", *args], cwd=repo.root, capture_output=True, text=True, encoding="utf-8")
     if res.returncode:
-        raise CorpusError(args[-1], f"git cannot read it: {' '.join(res.stderr.split())}",
+        raise LayerError(args[-1], f"git cannot read it: {' '.join(res.stderr.split())}",
                           "check that the path exists in that revision")
     return res.stdout
 
@@ -47,7 +47,7 @@ def _layer_files(repo: Repo, rev: str) -> dict[tuple[str, str], str]:
         return {(p.parent.name, p.stem): p.read_text(encoding="utf-8") for p in files}
     if subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd=repo.root,
                       capture_output=True).returncode:
-        raise CorpusError(rev, "no such release tag or git revision in this repository",
+        raise LayerError(rev, "no such release tag or git revision in this repository",
                           "give a release tag (`git tag --list 'v*'`), a commit, or 'worktree'")
     out = {}
     for path in _git(repo, "ls-tree", "-r", "--name-only", rev, "--", "annotations/").splitlines():
@@ -90,7 +90,7 @@ def _check_revision(text: str, where: str) -> None:
         if not isinstance(rec, dict) or err is not None:
             field = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in err.absolute_path).lstrip(".") \
                 if err is not None else "(record)"
-            raise CorpusError(f"{where}:{n}", f"{field}: {err.message if err is not None else 'not a JSON object'} "
+            raise LayerError(f"{where}:{n}", f"{field}: {err.message if err is not None else 'not a JSON object'} "
                               "(the layer in that revision does not validate)",
                               "diff against a revision whose layers validate, e.g. a release tag")
 

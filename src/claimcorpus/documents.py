@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from claimcorpus import schema
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import IngestError
 from claimcorpus.layers import sentence_id
 from claimcorpus.layout import Repo
 from claimcorpus.segment import iter_segments, segmenter_info
@@ -68,23 +68,23 @@ def _check_entry(entry: dict, where: str) -> None:
     if errors:
         err = errors[0]
         field = ".".join(map(str, err.absolute_path)) or "entry"
-        raise CorpusError(where, f"--{field.replace('doc_id', 'id').replace('_', '-')} {err.instance!r} is invalid "
+        raise IngestError(where, f"--{field.replace('doc_id', 'id').replace('_', '-')} {err.instance!r} is invalid "
                           f"({err.message})", "correct the option value")
     if entry["date"] is not None and not schema.is_real_date(entry["date"]):
-        raise CorpusError(where, f"--date {entry['date']!r} is not a real date", "give YYYY, YYYY-MM or YYYY-MM-DD")
+        raise IngestError(where, f"--date {entry['date']!r} is not a real date", "give YYYY, YYYY-MM or YYYY-MM-DD")
 
 
-def _differs(repo: Repo, old: dict, new: dict) -> CorpusError:
+def _differs(repo: Repo, old: dict, new: dict) -> IngestError:
     """What differs between a document's manifest entry and a re-ingest of it under the same id, and the fix."""
     where = repo.rel(repo.manifest)
     if old.get("sha256_raw") != new["sha256_raw"] or old.get("path") != new["path"]:
         what = "other bytes" if old.get("sha256_raw") != new["sha256_raw"] else f"another file ({old.get('path')})"
-        return CorpusError(where, f"document {new['doc_id']!r} is already in the manifest with {what}",
+        return IngestError(where, f"document {new['doc_id']!r} is already in the manifest with {what}",
                            "choose another --id; to replace a document, remove its entry and layers first")
     fields = [k for k in new if old.get(k) != new[k]]
     shown = ", ".join(f"{k} {old.get(k)!r} (given {new[k]!r})" for k in fields)
     options = ", ".join(f"--{k} {old[k]!r}" if old.get(k) is not None else f"no --{k}" for k in fields)
-    return CorpusError(where, f"document {new['doc_id']!r} is already in the manifest with the same text but {shown}",
+    return IngestError(where, f"document {new['doc_id']!r} is already in the manifest with the same text but {shown}",
                        f"to change its metadata, edit its line in {where} and run `claimcorpus validate`; "
                        f"to re-ingest it as it is, pass the recorded values ({options})")
 
@@ -99,18 +99,18 @@ def ingest(repo: Repo, source: Path, doc_id: str | None = None, *, language: str
     bytes under a known id or name, or a text already in the manifest under another id are refused.
     """
     if source.name == repo.manifest.name:
-        raise CorpusError(str(source), f"has the name of the manifest ({repo.rel(repo.manifest)}), so it cannot be a seed",
+        raise IngestError(str(source), f"has the name of the manifest ({repo.rel(repo.manifest)}), so it cannot be a seed",
                           "rename the file before ingesting it")
     raw = read_bytes(source)
     text = canonical_text(raw, str(source))
     if doc_id is None:
         doc_id = str(source.stem)
         if not re.fullmatch(schema.load("document")["$defs"]["doc_id"]["pattern"].strip("^$"), doc_id):
-            raise CorpusError(str(source), f"the file name gives the document id {doc_id!r}, which is not an id "
+            raise IngestError(str(source), f"the file name gives the document id {doc_id!r}, which is not an id "
                               "(ASCII letters, digits, '_', '.', '-'; a letter or digit first)",
                               "pass --id with such an id (the file is still copied under its own name)")
     if split not in SPLITS:
-        raise CorpusError(str(source), f"unknown split {split!r}", f"use --split with one of {', '.join(SPLITS)}")
+        raise IngestError(str(source), f"unknown split {split!r}", f"use --split with one of {', '.join(SPLITS)}")
     target = repo.seeds / source.name
     entry = {
         "doc_id": doc_id, "path": repo.rel(target), "sha256_raw": sha256(raw),
@@ -125,7 +125,7 @@ def ingest(repo: Repo, source: Path, doc_id: str | None = None, *, language: str
         if same and same[0] == entry and target.is_file() and read_bytes(target) == raw:
             now = next((s for s, ids in splits.items() if doc_id in ids), None)
             if now != split:
-                raise CorpusError(repo.rel(repo.annotations / SPLITS_FILE), f"document {doc_id!r} is already in "
+                raise IngestError(repo.rel(repo.annotations / SPLITS_FILE), f"document {doc_id!r} is already in "
                                   f"split {now!r}, not {split!r}",
                                   f"to move it, edit annotations/splits.json; to keep it, ingest with --split {now}")
             return entry
@@ -133,15 +133,15 @@ def ingest(repo: Repo, source: Path, doc_id: str | None = None, *, language: str
             raise _differs(repo, same[0], entry)
         twin = [e["doc_id"] for e in entries if e["sha256_text"] == entry["sha256_text"]]
         if twin:
-            raise CorpusError(str(source), f"the same text is already in the manifest as {twin[0]!r}",
+            raise IngestError(str(source), f"the same text is already in the manifest as {twin[0]!r}",
                               "a document is ingested once (a copy could leak across splits); drop the duplicate")
         if target.exists() and read_bytes(target) != raw:
-            raise CorpusError(repo.rel(target), "a different file with this name is already in seeds/",
+            raise IngestError(repo.rel(target), "a different file with this name is already in seeds/",
                               "rename the new file before ingesting it")
         info = segmenter_info()
         seg_meta = repo.segments / "segmenter.json"
         if seg_meta.is_file() and json.loads(seg_meta.read_text(encoding="utf-8")) != info:
-            raise CorpusError(repo.rel(seg_meta), "the installed segmenter differs from the one that segmented the corpus",
+            raise IngestError(repo.rel(seg_meta), "the installed segmenter differs from the one that segmented the corpus",
                               "install the pinned versions (make install) before ingesting")
         if not seg_meta.is_file():
             tx.write(seg_meta, dumps(info) + "\n")

@@ -23,15 +23,20 @@ BENCH_RESULT = "benchmarks/results/bench.json"
 
 
 def checks_md(repo: Repo) -> str:
-    from claimcorpus.checks import table_markdown
+    from claimcorpus.errors import table_markdown as errors_table
+    from claimcorpus.validation.codes import table_markdown
 
-    return (HEADER_MD.format(src="src/claimcorpus/checks.py") + "# Validation checks\n\n"
+    return (HEADER_MD.format(src="src/claimcorpus/validation/codes.py") + "# Validation checks\n\n"
             "`claimcorpus validate` runs these levels in order, cheapest first: 1 files parse, 2 JSON Schema, "
             "3 content, 4 corpus (Great Expectations). Each finding prints "
             "`file:line: CODE name [record] message. Fix: ...`. "
             "`tests/fixtures/invalid/<CODE>-<name>/` holds one minimal invalid example per level 1-3 code; "
             "level 4 codes run on the release tables, and `tests/test_gx_suite.py` corrupts a table for each.\n\n"
-            + table_markdown())
+            + table_markdown() + "\n## Command errors\n\n"
+            "A command that cannot run prints one line `error: <file>[:line]: <problem>. Fix: ...` and exits 1. "
+            "Each such error carries a stable code (`CorpusError.code`, src/claimcorpus/errors.py; not printed): "
+            "a file that cannot be read or parsed has its level-1 code above (E101-E104, E108), any other error "
+            "the code of its family below.\n\n" + errors_table())
 
 
 def labels_md(repo: Repo) -> str:

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from claimcorpus import schema
 
-from claimcorpus.checks import CHECKS
-from claimcorpus.checks import Check as Check_
+from claimcorpus.validation.codes import CHECKS
+from claimcorpus.validation.codes import Check as Check_
 
 Check = Callable[[dict], Iterator[tuple[str, str]]]  # sentence record -> (code, message) findings
 
@@ -134,8 +134,8 @@ class SpanKind:
     required: tuple[str, ...] = ()  # flat columns that are never null (besides the common ones)
     flag: Flag | None = None
     checks: tuple[Check, ...] = ()  # level-3 checks of this kind, named generators
-    codes: tuple[str, ...] = ()  # the codes its checks yield (each in checks.CHECKS)
-    new_checks: tuple[Check_, ...] = ()  # codes of a kind added after the fact: put into checks.CHECKS
+    codes: tuple[str, ...] = ()  # the codes its checks yield (each in validation.codes.CHECKS)
+    new_checks: tuple[Check_, ...] = ()  # codes of a kind added after the fact: put into validation.codes.CHECKS
     agreement: tuple[Unit, ...] = ()  # what `claimcorpus agreement` compares
     ls: LabelStudio | None = None
     plural: str = ""  # "entities": several spans, in the card and logs (default: unit + "s")
@@ -162,16 +162,16 @@ def register(kind: SpanKind) -> SpanKind:
     problems = [f"no property {kind.field!r}" for _ in [0] if kind.field not in props]
     problems += [f"{c.code} is already {CHECKS[c.code].name!r}" for c in kind.new_checks
                  if c.code in CHECKS and CHECKS[c.code] != c]
-    problems += [f"check {code} is not in checks.CHECKS" for code in kind.codes
+    problems += [f"check {code} is not in validation.codes.CHECKS" for code in kind.codes
                  if code not in CHECKS and code not in {c.code for c in kind.new_checks}]
     problems += [f"no $defs enum {kind.label_set!r}" for _ in [0] if "enum" not in defs.get(kind.label_set, {})]
     span_props = defs.get(kind.span_def, {}).get("properties", {})
     if span_props.get(kind.label, {}).get("$ref") != f"#/$defs/{kind.label_set}":
         problems.append(f"$defs.{kind.span_def}.properties.{kind.label} does not refer to #/$defs/{kind.label_set}")
     if problems:
-        from claimcorpus.errors import CorpusError
+        from claimcorpus.errors import CorpusError, LayerError
 
-        raise CorpusError("schema/sentence.schema.json", f"span kind {kind.field!r}: " + "; ".join(problems),
+        raise LayerError("schema/sentence.schema.json", f"span kind {kind.field!r}: " + "; ".join(problems),
                           "declare the kind's list, span object and label set in the schema (docs/extending.md)")
     CHECKS.update({c.code: c for c in kind.new_checks})
     KINDS[kind.field] = kind
@@ -236,7 +236,7 @@ def hedge_scope(rec: dict) -> Iterator[tuple[str, str]]:
 
 def claim_source(rec: dict) -> Iterator[tuple[str, str]]:
     """E315: a mention source is a slice of the same sentence."""
-    from claimcorpus.validate import slice_findings
+    from claimcorpus.validation.level3 import slice_findings
 
     for i, c in enumerate(rec["claims"]):
         src = c["source"]

@@ -18,7 +18,7 @@ from datetime import date as Date
 from pathlib import Path
 
 from claimcorpus import schema
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import LayerError
 from claimcorpus.kinds import flags, kinds
 from claimcorpus.layout import SEGMENTS, Repo
 from claimcorpus.textio import iter_jsonl, jsonl, parse_json, read_bytes
@@ -60,11 +60,11 @@ def read_meta(repo: Repo, layer: str) -> dict:
 
     if not re.fullmatch(schema.load("layer")["properties"]["layer"]["pattern"].strip("^$"), layer) or layer == SEGMENTS:
         known = ", ".join(repo.layers()) or "none yet"
-        raise CorpusError(layer, "is not a layer name (a folder of annotations/ with a layer.json)",
+        raise LayerError(layer, "is not a layer name (a folder of annotations/ with a layer.json)",
                           f"name a layer of this repository ({known})")
     path = meta_path(repo, layer)
     if not path.is_file():
-        raise CorpusError(repo.rel(path), "no such layer", f"create it with `claimcorpus layer init {layer}`")
+        raise LayerError(repo.rel(path), "no such layer", f"create it with `claimcorpus layer init {layer}`")
     return parse_json(read_bytes(path), repo.rel(path))
 
 
@@ -78,7 +78,7 @@ def require_valid(repo: Repo, layers, reader: str) -> None:
     and sentence boundaries they index. Every command that reads spans (agreement, adjudicate, diff, ls export,
     ls push) calls this first, so a badly typed span or an unknown label is the validator's finding, not a crash.
     Other layers are not checked: a broken layer elsewhere does not stop a command that does not read it."""
-    from claimcorpus.validate import Validator  # validate imports this module
+    from claimcorpus.validation.repository import Validator  # the validator imports this module
 
     layers = list(dict.fromkeys(layers))
     for layer in layers:
@@ -93,14 +93,14 @@ def require_valid(repo: Repo, layers, reader: str) -> None:
         where, _, rest = first.partition(": ")
         problem, _, fix = rest.rpartition(". Fix: ")
         more = f" (and {len(v.findings) - 1} more findings)" if len(v.findings) > 1 else ""
-        raise CorpusError(where, f"{problem}{more}; {reader} reads only layers that validate",
+        raise LayerError(where, f"{problem}{more}; {reader} reads only layers that validate",
                           f"{fix.rstrip('.')}; `claimcorpus validate` lists every finding")
 
 
 def read_segments(repo: Repo, doc_id: str) -> list[dict]:
     path = repo.segments_file(doc_id)
     if not path.is_file():
-        raise CorpusError(repo.rel(path), f"document {doc_id!r} has no sentence boundaries",
+        raise LayerError(repo.rel(path), f"document {doc_id!r} has no sentence boundaries",
                           "ingest it first (`claimcorpus ingest FILE`); --doc takes ids from seeds/manifest.jsonl")
     return [rec for _, rec in iter_jsonl(path, repo.rel(path))]
 
@@ -122,12 +122,12 @@ def check_meta(meta: dict, where: str) -> None:
     err = next(iter(schema.validator("layer").iter_errors(meta)), None)
     if err is not None:
         field = ".".join(map(str, err.absolute_path)) or "layer.json"
-        raise CorpusError(where, f"{field} {err.instance!r} is invalid ({err.message})",
+        raise LayerError(where, f"{field} {err.instance!r} is invalid ({err.message})",
                           "layer names are lowercase letters, digits, '_' and '-'; kind is gold, annotator or prediction")
     if meta["layer"] == SEGMENTS:
-        raise CorpusError(where, "'segments' holds the sentence boundaries, not a layer", "pick another layer name")
+        raise LayerError(where, "'segments' holds the sentence boundaries, not a layer", "pick another layer name")
     if not schema.is_real_date(meta["date"]):
-        raise CorpusError(where, f"date {meta['date']!r} is not a real date", "give YYYY-MM-DD")
+        raise LayerError(where, f"date {meta['date']!r} is not a real date", "give YYYY-MM-DD")
 
 
 def write_layer(repo: Repo, layer: str, doc_id: str, records: list[dict], *, overwrite: bool = False,
@@ -139,7 +139,7 @@ def write_layer(repo: Repo, layer: str, doc_id: str, records: list[dict], *, ove
             return write_layer(repo, layer, doc_id, records, overwrite=overwrite, tx=own)
     path = repo.layer_file(layer, doc_id)
     if tx.exists(path) and not overwrite:
-        raise CorpusError(repo.rel(path), "this layer already has annotations for the document",
+        raise LayerError(repo.rel(path), "this layer already has annotations for the document",
                           "choose another layer name, or pass --overwrite to replace them")
     tx.write(path, jsonl(sorted(records, key=lambda r: r["index"])), replace=overwrite)
 
@@ -155,11 +155,11 @@ def init_layer(repo: Repo, layer: str, kind: str, annotator: str, *, guidelines_
     known = {e["doc_id"] for e in read_manifest(repo)}
     unknown = [d for d in doc_ids if d not in known]
     if unknown:
-        raise CorpusError(repo.rel(repo.manifest), f"no document {unknown[0]!r}",
+        raise LayerError(repo.rel(repo.manifest), f"no document {unknown[0]!r}",
                           "pass --doc with ids from seeds/manifest.jsonl (or none for all)")
     with Transaction(repo.root, "layer init") as tx:
         if tx.exists(repo.layer_dir(layer)):
-            raise CorpusError(repo.rel(repo.layer_dir(layer)), f"layer {layer!r} exists", "pick a new layer name")
+            raise LayerError(repo.rel(repo.layer_dir(layer)), f"layer {layer!r} exists", "pick a new layer name")
         written = []
         for doc_id in dict.fromkeys(doc_ids):
             write_layer(repo, layer, doc_id, [empty_record(s) for s in read_segments(repo, doc_id)], tx=tx)

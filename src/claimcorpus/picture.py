@@ -20,7 +20,7 @@ import tempfile
 import zlib
 from pathlib import Path
 
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import LayerError
 
 KEY = "sc"
 HTML, PNG = "images/example.html", "images/example.png"
@@ -74,7 +74,7 @@ def screenshot(page_html: str, out: Path) -> None:
     from playwright.sync_api import Error, sync_playwright
 
     if not Path(chromium()).is_file():
-        raise CorpusError(chromium(), "Chromium is not installed", "run `make browser` (Debian: apt-get install chromium)")
+        raise LayerError(chromium(), "Chromium is not installed", "run `make browser` (Debian: apt-get install chromium)")
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "page.html"
         src.write_text(page_html, encoding="utf-8")
@@ -86,7 +86,7 @@ def screenshot(page_html: str, out: Path) -> None:
                 page.screenshot(path=str(Path(tmp) / "shot.png"), full_page=True)
                 browser.close()
         except Error as err:
-            raise CorpusError(chromium(), f"Chromium failed ({str(err).splitlines()[0]})",
+            raise LayerError(chromium(), f"Chromium failed ({str(err).splitlines()[0]})",
                               "check the browser with `chromium --headless --version`") from None
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes((Path(tmp) / "shot.png").read_bytes())

@@ -15,7 +15,7 @@ import subprocess
 from datetime import date as Date
 from pathlib import Path
 
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import ReleaseError
 from claimcorpus.layout import Repo
 from claimcorpus.txn import Transaction
 
@@ -27,7 +27,7 @@ INIT = Path("src/claimcorpus/__init__.py")
 def parse(version: str) -> tuple[int, int, int]:
     m = SEMVER.match(version)
     if not m:
-        raise CorpusError(version, "not a semantic version", "use MAJOR.MINOR.PATCH, e.g. 1.2.0")
+        raise ReleaseError(version, "not a semantic version", "use MAJOR.MINOR.PATCH, e.g. 1.2.0")
     return tuple(int(x) for x in m.groups())  # type: ignore[return-value]
 
 
@@ -39,17 +39,17 @@ def current_version(repo: Repo) -> str:
         return __version__
     m = VERSION_LINE.search((repo.root / INIT).read_text(encoding="utf-8"))
     if not m:
-        raise CorpusError(str(INIT), "no __version__ line", 'keep a line __version__ = "X.Y.Z"')
+        raise ReleaseError(str(INIT), "no __version__ line", 'keep a line __version__ = "X.Y.Z"')
     return m.group(1)
 
 
 def bump_changelog(text: str, version: str, today: str) -> str:
     """Rename '## [Unreleased]' to '## [version] - today' and open a new empty Unreleased section."""
     if "## [Unreleased]" not in text:
-        raise CorpusError("CHANGELOG.md", "no '## [Unreleased]' section", "describe the release's Data and Schema changes there")
+        raise ReleaseError("CHANGELOG.md", "no '## [Unreleased]' section", "describe the release's Data and Schema changes there")
     body = text.split("## [Unreleased]", 1)[1].split("\n## [", 1)[0]
     if not re.search(r"^- ", body, re.M):
-        raise CorpusError("CHANGELOG.md", "the Unreleased section lists no change", "add '- ...' lines under ### Data or ### Schema")
+        raise ReleaseError("CHANGELOG.md", "the Unreleased section lists no change", "add '- ...' lines under ### Data or ### Schema")
     new = "## [Unreleased]\n\n### Data\n\n### Schema\n\n" + f"## [{version}] - {today}"
     return text.replace("## [Unreleased]", new, 1)
 
@@ -57,7 +57,7 @@ def bump_changelog(text: str, version: str, today: str) -> str:
 def _git(repo: Repo, *args: str) -> str:
     res = subprocess.run(["git", *args], cwd=repo.root, capture_output=True, text=True)
     if res.returncode:
-        raise CorpusError("git", f"`git {' '.join(args)}` failed: {res.stderr.strip().splitlines()[-1:]}", "fix the git state")
+        raise ReleaseError("git", f"`git {' '.join(args)}` failed: {res.stderr.strip().splitlines()[-1:]}", "fix the git state")
     return res.stdout
 
 
@@ -65,11 +65,11 @@ def prepare(repo: Repo, version: str, today: str | None = None) -> str:
     """Check the new version and write it into __init__.py and CHANGELOG.md; return the old version."""
     old = current_version(repo)
     if parse(version) <= parse(old):
-        raise CorpusError(version, f"not newer than the current version {old}", "pick a higher MAJOR.MINOR.PATCH")
+        raise ReleaseError(version, f"not newer than the current version {old}", "pick a higher MAJOR.MINOR.PATCH")
     if _git(repo, "status", "--porcelain"):
-        raise CorpusError(str(repo.root), "the work tree has uncommitted changes", "commit or stash them first")
+        raise ReleaseError(str(repo.root), "the work tree has uncommitted changes", "commit or stash them first")
     if _git(repo, "tag", "--list", f"v{version}").strip():
-        raise CorpusError(f"v{version}", "this tag exists", "pick a new version")
+        raise ReleaseError(f"v{version}", "this tag exists", "pick a new version")
     changelog, init = repo.root / "CHANGELOG.md", repo.root / INIT
     bumped = bump_changelog(changelog.read_text(encoding="utf-8"), version, today or Date.today().isoformat())
     with Transaction(repo.root, "release") as tx:  # both files change together or neither
@@ -102,10 +102,10 @@ def publish_plan(repo: Repo, *, standoff: bool = False, remote: list[str] | None
 
     corpus = repo.corpus
     if not (corpus / "README.md").is_file():
-        raise CorpusError("corpus/", "no release to publish", "run `claimcorpus build` first")
+        raise ReleaseError("corpus/", "no release to publish", "run `claimcorpus build` first")
     version = json.loads((corpus / "release.json").read_text(encoding="utf-8"))["version"]
     if version != current_version(repo):
-        raise CorpusError("corpus/release.json", f"release is v{version} but the package is v{current_version(repo)}",
+        raise ReleaseError("corpus/release.json", f"release is v{version} but the package is v{current_version(repo)}",
                           "rebuild with `claimcorpus build`")
     folder = corpus
     if standoff:
@@ -134,7 +134,7 @@ def check_repo_id(repo_id: str) -> None:
         if repo_id.count("/") != 1:
             raise HFValidationError("it must be ORG/NAME")
     except HFValidationError as err:
-        raise CorpusError(repo_id, f"not a Hub repository id ({str(err).splitlines()[0][:120]})",
+        raise ReleaseError(repo_id, f"not a Hub repository id ({str(err).splitlines()[0][:120]})",
                           "use --repo-id ORG/NAME with letters, digits, '-', '_' and '.'") from None
 
 
@@ -190,10 +190,10 @@ def publish(repo: Repo, repo_id: str, plan: dict) -> str:
     check_repo_id(repo_id)
     token = os.environ.get("HF_TOKEN")
     if not token:
-        raise CorpusError("HF_TOKEN", "no Hugging Face token in the environment", "export HF_TOKEN=<a write token>")
+        raise ReleaseError("HF_TOKEN", "no Hugging Face token in the environment", "export HF_TOKEN=<a write token>")
     endpoint, unreachable = _reach()
     if unreachable:
-        raise CorpusError(repo_id, unreachable, "check the network (or HF_ENDPOINT, HTTPS_PROXY), or use --dry-run")
+        raise ReleaseError(repo_id, unreachable, "check the network (or HF_ENDPOINT, HTTPS_PROXY), or use --dry-run")
     api = HfApi(endpoint=endpoint, token=token)
     try:
         api.create_repo(repo_id, repo_type="dataset", exist_ok=True)
@@ -202,8 +202,8 @@ def publish(repo: Repo, repo_id: str, plan: dict) -> str:
                                  + (" (standoff)" if plan["standoff"] else ""))
         api.create_tag(repo_id, tag=plan["tag"], repo_type="dataset", tag_message=f"claimcorpus {plan['tag']}")
     except HfHubHTTPError as err:
-        raise CorpusError(repo_id, f"the Hub refused the upload ({str(err).splitlines()[0]})",
+        raise ReleaseError(repo_id, f"the Hub refused the upload ({str(err).splitlines()[0]})",
                           "check the repo id and that HF_TOKEN can write to it") from None
     except (HTTPError, OSError) as err:  # huggingface_hub 2.x raises httpx2 errors, not OSError
-        raise CorpusError(repo_id, f"cannot reach the Hub ({err.__class__.__name__})", "check the network, or use --dry-run") from None
+        raise ReleaseError(repo_id, f"cannot reach the Hub ({err.__class__.__name__})", "check the network, or use --dry-run") from None
     return str(getattr(info, "commit_url", info))

@@ -26,7 +26,7 @@ from __future__ import annotations
 from itertools import combinations
 
 from claimcorpus import agreement as ag
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import EvaluationError
 from claimcorpus.kinds import units
 from claimcorpus.layers import read_layer
 from claimcorpus.layout import Repo
@@ -39,7 +39,7 @@ def unit_keys() -> tuple[str, ...]:
 def aligned_n(repo: Repo, layers: list[str]) -> tuple[list[str], list[tuple[str, list[dict]]], list[str]]:
     """(documents, [(doc_id, one record per layer)] for sentences every layer holds, notes)."""
     if len(layers) < 2 or len(set(layers)) != len(layers):
-        raise CorpusError("agreement", f"needs two or more different layers, got {', '.join(layers) or 'none'}",
+        raise EvaluationError("agreement", f"needs two or more different layers, got {', '.join(layers) or 'none'}",
                           "name each layer once, e.g. `claimcorpus agreement pass-a pass-b gold`")
     docs = [ag._doc_ids(repo, layer) for layer in layers]
     common = sorted(set.intersection(*docs))
@@ -53,7 +53,7 @@ def aligned_n(repo: Repo, layers: list[str]) -> tuple[list[str], list[tuple[str,
         for sid in shared:
             for layer, r in zip(layers, recs):
                 if r[sid]["text"] != first[sid]["text"]:
-                    raise CorpusError(repo.rel(repo.layer_file(layer, doc_id)), f"sentence {sid} has other text "
+                    raise EvaluationError(repo.rel(repo.layer_file(layer, doc_id)), f"sentence {sid} has other text "
                                       f"than in layer {layers[0]!r}", "run `claimcorpus validate` and fix the layer")
             out.append((doc_id, [r[sid] for r in recs]))
         if any(len(r) != len(shared) for r in recs):

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from claimcorpus.documents import load_documents, segment_records
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import LayerError
 from claimcorpus.layers import empty_record, read_layer, read_segments, with_flags, write_layer
 from claimcorpus.layout import Repo
 from claimcorpus.segment import segmenter_info
@@ -97,7 +97,7 @@ def plan(repo: Repo) -> Plan:
 def apply(repo: Repo, p: Plan) -> None:
     """Write the plan: refused, listing every span a new boundary would cut, if there is one."""
     if p.cut:
-        raise CorpusError(repo.rel(repo.segments), f"{len(p.cut)} annotated spans would cross a new sentence boundary: "
+        raise LayerError(repo.rel(repo.segments), f"{len(p.cut)} annotated spans would cross a new sentence boundary: "
                           + "; ".join(p.cut),
                           "adjust those spans (or keep the segmenter that made the current boundaries), then run again")
     with Transaction(repo.root, "resegment") as tx:  # segments, every layer file and segmenter.json, or nothing

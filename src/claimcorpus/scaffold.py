@@ -18,7 +18,7 @@ import tempfile
 from importlib.resources import files
 from pathlib import Path
 
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import RepositoryError
 from claimcorpus.layout import Repo
 from claimcorpus.schema import schema_dir
 from claimcorpus.splits import splits_json
@@ -49,15 +49,15 @@ def init(root: Path) -> list[str]:
     """Create the repository at ``root`` (an existing folder is fine if none of its files are there)."""
     root = Path(root)
     if root.exists() and not root.is_dir():
-        raise CorpusError(str(root), "is a file", "give a folder path (it is created if missing)")
+        raise RepositoryError(str(root), "is a file", "give a folder path (it is created if missing)")
     root.mkdir(parents=True, exist_ok=True)
     with Transaction(root, "init", new=True) as tx:
         if (tx.root / MARKER).exists():
-            raise CorpusError(str(root), "is already a claimcorpus repository", "use it as it is, or pick another folder")
+            raise RepositoryError(str(root), "is already a claimcorpus repository", "use it as it is, or pick another folder")
         made = skeleton()
         there = [rel for rel in made if (tx.root / rel).exists()]
         if there:
-            raise CorpusError(str(root / there[0]), "exists; init never replaces a file",
+            raise RepositoryError(str(root / there[0]), "exists; init never replaces a file",
                               "move it away, or init another folder")
         for rel, data in made.items():
             tx.write(rel, data, mode=0o755 if rel == ".ci/run" else None)

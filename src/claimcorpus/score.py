@@ -48,7 +48,10 @@ from claimcorpus.agreement import (
 from claimcorpus.kinds import flags, units
 from claimcorpus.layers import read_layer, read_meta
 from claimcorpus.layout import Repo
-from claimcorpus.validate import Finding, load_jsonl, schema_findings, sentence_content
+from claimcorpus.validation.finding import Finding
+from claimcorpus.validation.level1 import load_jsonl
+from claimcorpus.validation.level2 import schema_findings
+from claimcorpus.validation.level3 import sentence_content
 
 SCORE_KEY = "checkworthy_score"
 MATCHES = {"exact": exact, "overlap": overlap}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import IngestError
 from claimcorpus.layout import Repo
 from claimcorpus.textio import parse_json, read_bytes
 
@@ -26,7 +26,7 @@ def read_split_file(repo: Repo) -> dict[str, list[str]]:
     splits = parse_json(read_bytes(path, rel), rel)
     if not (isinstance(splits, dict) and all(isinstance(v, list) and all(isinstance(d, str) for d in v)
                                              for v in splits.values())):
-        raise CorpusError(rel, "not an object of document-id lists", 'write {"train": [...], "validation": [...], "test": [...]}')
+        raise IngestError(rel, "not an object of document-id lists", 'write {"train": [...], "validation": [...], "test": [...]}')
     return splits
 
 
@@ -39,22 +39,22 @@ def read_splits(repo: Repo, doc_ids: list[str]) -> dict[str, list[str]]:
     path = repo.annotations / SPLITS_FILE
     rel = repo.rel(path)
     if not path.is_file():
-        raise CorpusError(rel, "no split assignment", 'write {"train": [...], "validation": [...], "test": [...]}')
+        raise IngestError(rel, "no split assignment", 'write {"train": [...], "validation": [...], "test": [...]}')
     splits = read_split_file(repo)
     unknown = set(splits) - set(SPLITS)
     if unknown:
-        raise CorpusError(rel, f"unknown split names {sorted(unknown)}", f"use only {', '.join(SPLITS)}")
+        raise IngestError(rel, f"unknown split names {sorted(unknown)}", f"use only {', '.join(SPLITS)}")
     seen: dict[str, str] = {}
     for split, ids in splits.items():
         for d in ids:
             if d in seen:
-                raise CorpusError(rel, f"document {d!r} is in both {seen[d]!r} and {split!r}",
+                raise IngestError(rel, f"document {d!r} is in both {seen[d]!r} and {split!r}",
                                   "a document belongs to exactly one split")
             seen[d] = split
     missing = sorted(set(doc_ids) - set(seen))
     if missing:
-        raise CorpusError(rel, f"documents without a split: {missing[:5]}", "add each document id to one split")
+        raise IngestError(rel, f"documents without a split: {missing[:5]}", "add each document id to one split")
     extra = sorted(set(seen) - set(doc_ids))
     if extra:
-        raise CorpusError(rel, f"split lists unknown documents {extra[:5]}", "remove them or ingest them")
+        raise IngestError(rel, f"split lists unknown documents {extra[:5]}", "remove them or ingest them")
     return {s: sorted(splits.get(s, [])) for s in SPLITS}

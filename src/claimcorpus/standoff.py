@@ -27,7 +27,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import yaml
 
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import ReleaseError
 from claimcorpus.textio import canonical_text, read_bytes, sha256, write_text
 
 CONFIGS = ("standoff", "standoff_documents")
@@ -77,7 +77,7 @@ def standoff_card(full_card: str) -> str:
 def stage(corpus: Path, out: Path) -> list[str]:
     """Write the standoff release folder from a built corpus/ into ``out``; return its files."""
     if not (corpus / "README.md").is_file():
-        raise CorpusError(str(corpus), "no release", "run `claimcorpus build` first")
+        raise ReleaseError(str(corpus), "no release", "run `claimcorpus build` first")
     write_text(out / "README.md", standoff_card((corpus / "README.md").read_text(encoding="utf-8")))
     for config in CONFIGS:
         shutil.copytree(corpus / "data" / config, out / "data" / config)
@@ -93,7 +93,7 @@ def stage(corpus: Path, out: Path) -> list[str]:
 def _rows(folder: Path, config: str) -> dict[str, list[dict]]:
     files = sorted((folder / "data" / config).glob("*.parquet"))
     if not files:
-        raise CorpusError(str(folder / "data" / config), "no parquet files",
+        raise ReleaseError(str(folder / "data" / config), "no parquet files",
                           "give --standoff the folder of the standoff release (it holds data/standoff/)")
     return {f.name.split("-")[0]: pq.read_table(f).to_pylist() for f in files}
 
@@ -102,7 +102,7 @@ def _copy_of(texts: Path, entry: dict) -> Path:
     for name in (Path(entry["path"]).name, f"{entry['doc_id']}.txt"):
         if (texts / name).is_file():
             return texts / name
-    raise CorpusError(str(texts), f"no copy of document {entry['doc_id']!r}",
+    raise ReleaseError(str(texts), f"no copy of document {entry['doc_id']!r}",
                       f"put its text in {texts}/{Path(entry['path']).name} (or {entry['doc_id']}.txt)")
 
 
@@ -114,7 +114,7 @@ def read_texts(texts: Path, entries: list[dict]) -> dict[str, str]:
         text = canonical_text(read_bytes(path), str(path))
         got = sha256(text.encode("utf-8"))
         if got != entry["sha256_text"]:
-            raise CorpusError(str(path), f"document {entry['doc_id']!r}: its text has sha256 {got[:12]}… but the "
+            raise ReleaseError(str(path), f"document {entry['doc_id']!r}: its text has sha256 {got[:12]}… but the "
                                          f"release was annotated on {entry['sha256_text'][:12]}… (another version or an edited copy)",
                               "use the original text of this document; offsets would point at the wrong characters")
         out[entry["doc_id"]] = text
@@ -151,7 +151,7 @@ def _add_text(value, feature, text: str):
 def _with_text(row: dict, doc_text: str, layer_feats) -> dict:
     text = doc_text[row["start"]:row["end"]]
     if sha256(text.encode("utf-8")) != row["text_sha256"]:
-        raise CorpusError(row["id"], "the sentence text's sha256 differs from the release",
+        raise ReleaseError(row["id"], "the sentence text's sha256 differs from the release",
                           "use the original text of the document")
     out = {k: _add_text(row[k], f, text) for k, f in layer_feats.items() if k != "text"}
     return {**out, "text": text}
@@ -165,11 +165,11 @@ def rehydrate(standoff_dir: Path, texts: Path, out: Path) -> list[str]:
     from claimcorpus.layout import GOLD
 
     if out.exists():
-        raise CorpusError(str(out), "exists", "give --out a new folder; rehydrate never writes over files")
+        raise ReleaseError(str(out), "exists", "give --out a new folder; rehydrate never writes over files")
     full = standoff_dir / "full"
     for name in ("splits.json", "SHA256SUMS"):
         if not (full / name).is_file():
-            raise CorpusError(str(full / name), "missing from the standoff release", "download the whole standoff release")
+            raise ReleaseError(str(full / name), "missing from the standoff release", "download the whole standoff release")
     splits = json.loads((full / "splits.json").read_text(encoding="utf-8"))
     doc_rows = [r for rows in _rows(standoff_dir, "standoff_documents").values() for r in rows]
     layer_rows = [r for rows in _rows(standoff_dir, "standoff").values() for r in rows]
@@ -210,5 +210,5 @@ def _check_sums(folder: Path, sums: str) -> None:
         if name.startswith(DERIVED_FROM_TEXT) and not path.is_file():
             continue
         if not path.is_file() or sha256(path.read_bytes()) != digest:
-            raise CorpusError(name, "the rehydrated file differs from the published release",
+            raise ReleaseError(name, "the rehydrated file differs from the published release",
                               "check that the standoff release and this claimcorpus version match (release.json)")

@@ -14,6 +14,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +40,12 @@ def decode_utf8(raw: bytes, where: str) -> str:
         for bom, name in OTHER_BOMS:
             if raw.startswith(bom):
                 raise CorpusError(where, f"is {name} (it starts with the {name} byte order mark), not UTF-8",
-                                  f"re-encode the file as UTF-8 (e.g. iconv -f {name} -t UTF-8)") from None
+                                  f"re-encode the file as UTF-8 (e.g. iconv -f {name} -t UTF-8)", code="E102") from None
         raise CorpusError(
             where,
             f"not valid UTF-8 at byte {exc.start} ({raw[exc.start:exc.start + 4]!r})",
             "re-encode the file as UTF-8 (e.g. iconv -f cp1252 -t utf-8)",
+            code="E102",
         ) from None
 
 
@@ -58,7 +60,8 @@ def canonical_text(raw: bytes, where: str = "<text>") -> str:
         text = text[1:]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise CorpusError(where, "the text is empty or only whitespace", "give a file that contains the document text")
+        raise CorpusError(where, "the text is empty or only whitespace", "give a file that contains the document text",
+                          code="E104")
     return text
 
 
@@ -71,11 +74,11 @@ def read_bytes(path: Path, where: str | None = None) -> bytes:
             raise CorpusError(where, f"is {kind}, not a regular file", "save the text to a file and give its path")
         return path.read_bytes()
     except FileNotFoundError:
-        raise CorpusError(where, "no such file", "check the path") from None
+        raise CorpusError(where, "no such file", "check the path", code="E101") from None
     except IsADirectoryError:
-        raise CorpusError(where, "is a directory, not a file", "give the path of a text file") from None
+        raise CorpusError(where, "is a directory, not a file", "give the path of a text file", code="E108") from None
     except PermissionError:
-        raise CorpusError(where, "permission denied", "make the file readable") from None
+        raise CorpusError(where, "permission denied", "make the file readable", code="E108") from None
 
 
 def read_document(path: Path, where: str | None = None) -> str:
@@ -95,17 +98,53 @@ def parse_json(data: bytes | str, where: str, fix: str = "write valid JSON (rest
     try:
         return orjson.loads(decode_utf8(data, where) if isinstance(data, bytes) else data)
     except orjson.JSONDecodeError as exc:
-        raise CorpusError(where, f"not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", fix) from None
+        raise CorpusError(where, f"not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", fix,
+                          code="E103") from None
 
 
-def iter_jsonl(path: Path, where: str | None = None) -> Iterator[tuple[int, Any]]:
-    """Yield ``(line_number, parsed)`` for each non-empty line; raise on the first bad line."""
+@dataclass(frozen=True)
+class BadLine:
+    """A JSONL line that is not JSON (or, when objects are asked for, not a JSON object)."""
+
+    problem: str
+
+
+def iter_jsonl(path: Path, where: str | None = None, *, collect: bool = False,
+               objects: bool = False) -> Iterator[tuple[int, Any]]:
+    """The one JSONL decoder: ``(line_number, value)`` for each non-empty line.
+
+    Strict (the default): raise a CorpusError (E103) on the first bad line. ``collect``: yield
+    ``(line_number, BadLine(problem))`` for a bad line and go on (level 1 of validation). ``objects``:
+    a value that is not a JSON object is a bad line. A file that cannot be read or decoded raises in
+    both modes (E101, E102, E108).
+
+    >>> import tempfile; f = Path(tempfile.mkdtemp()) / "a.jsonl"; _ = f.write_text('{"a": 1}\\n\\n[2]\\n{x\\n')
+    >>> [(n, v) for n, v in iter_jsonl(f, "a.jsonl", collect=True, objects=True)]
+    [(1, {'a': 1}), (3, BadLine(problem='a JSON list, not an object')), (4, BadLine(problem='unexpected character, expected a string key at column 2'))]
+    """
+    import orjson
+
     where = where or str(path)
     text = decode_utf8(read_bytes(path, where), where)
     for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        yield lineno, parse_json(line, f"{where}:{lineno}")
+        if not collect:
+            value = parse_json(line, f"{where}:{lineno}")
+            if objects and not isinstance(value, dict):
+                raise CorpusError(f"{where}:{lineno}", f"a JSON {type(value).__name__}, not an object",
+                                  "write exactly one JSON object per line", code="E103")
+            yield lineno, value
+            continue
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            yield lineno, BadLine(f"{exc.msg} at column {exc.colno}")
+            continue
+        if objects and not isinstance(value, dict):
+            yield lineno, BadLine(f"a JSON {type(value).__name__}, not an object")
+            continue
+        yield lineno, value
 
 
 @contextlib.contextmanager

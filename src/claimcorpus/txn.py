@@ -28,7 +28,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import RepositoryError
 
 MARKER = ".claimcorpus"
 TXN = ".claimcorpus-txn"
@@ -47,14 +47,14 @@ def find_root(start: Path | None = None) -> Path:
     for cand in (here, *here.parents):
         if (cand / MARKER).is_file():
             return cand
-    raise CorpusError(str(here), "not inside a claimcorpus repository (no .claimcorpus file here or above)", INIT_HINT)
+    raise RepositoryError(str(here), "not inside a claimcorpus repository (no .claimcorpus file here or above)", INIT_HINT)
 
 
 def check_root(root: Path) -> Path:
     """``root`` resolved, if it is a repository (holds the marker)."""
     root = Path(root).resolve()
     if not (root / MARKER).is_file():
-        raise CorpusError(str(root), "not a claimcorpus repository (no .claimcorpus file)", INIT_HINT)
+        raise RepositoryError(str(root), "not a claimcorpus repository (no .claimcorpus file)", INIT_HINT)
     return root
 
 
@@ -63,13 +63,13 @@ def inside(root: Path, path: Path | str, what: str = "path") -> Path:
     p = Path(path)
     full = (p if p.is_absolute() else root / p).resolve()
     if not full.is_relative_to(root):
-        raise CorpusError(str(path), f"{what} is outside the repository {root}",
+        raise RepositoryError(str(path), f"{what} is outside the repository {root}",
                           "give a path inside the repository (every write stays in it)")
     if full == root or full.relative_to(root).parts[0] == TXN:
-        raise CorpusError(str(path), f"{what} is not a file of the repository", "give a file path inside it")
+        raise RepositoryError(str(path), f"{what} is not a file of the repository", "give a file path inside it")
     for parent in full.relative_to(root).parents:  # checked now, so that moving in at commit cannot fail on it
         if (root / parent).exists() and not (root / parent).is_dir():
-            raise CorpusError(str(path), f"{parent.as_posix()} is a file, not a folder", "give another path")
+            raise RepositoryError(str(path), f"{parent.as_posix()} is a file, not a folder", "give another path")
     return full
 
 
@@ -111,7 +111,7 @@ def leftover(root: Path) -> dict | None:
     if not txn.exists() and not txn.is_symlink():
         return None
     if txn.is_symlink() or not txn.is_dir():
-        raise CorpusError(TXN, "is not the folder claimcorpus stages its writes in (a file or a link is in its place)",
+        raise RepositoryError(TXN, "is not the folder claimcorpus stages its writes in (a file or a link is in its place)",
                           f"move it away: no claimcorpus command writes a {TXN} that is not a folder")
     try:
         owner = json.loads((txn / OWNER).read_text(encoding="utf-8"))
@@ -155,7 +155,7 @@ def recover(root: Path) -> str | None:
     if left is None:
         return None
     if left.get("pid") and left["pid"] != os.getpid() and _alive(left["pid"]):
-        raise CorpusError(TXN, f"`claimcorpus {left['command']}` (pid {left['pid']}) is writing to this repository",
+        raise RepositoryError(TXN, f"`claimcorpus {left['command']}` (pid {left['pid']}) is writing to this repository",
                           "wait for it to finish, then run your command again")
     try:
         if left["committed"]:
@@ -163,7 +163,7 @@ def recover(root: Path) -> str | None:
             _apply(root, ops)
         _clear(root)
     except OSError as err:
-        raise CorpusError(TXN, f"cannot finish the interrupted `claimcorpus {left['command']}` ({err.strerror}: "
+        raise RepositoryError(TXN, f"cannot finish the interrupted `claimcorpus {left['command']}` ({err.strerror}: "
                           f"{err.filename})", "free space or fix the permission named, then run `claimcorpus recover`") from None
     verb = "finished" if left["committed"] else "rolled back"
     note = f"{verb} the interrupted `claimcorpus {left['command']}`"
@@ -184,7 +184,7 @@ class Transaction:
     # -- lifecycle -----------------------------------------------------------
     def __enter__(self) -> Transaction:
         if self.root in _active:
-            raise CorpusError(TXN, f"`{self.command}` started inside another write of this process",
+            raise RepositoryError(TXN, f"`{self.command}` started inside another write of this process",
                               "report this as a bug in claimcorpus")
         note = recover(self.root)
         if note:
@@ -193,7 +193,7 @@ class Transaction:
         try:
             txn.mkdir()
         except FileExistsError:  # another command took the lock between recover() and here
-            raise CorpusError(TXN, "another claimcorpus command is writing to this repository",
+            raise RepositoryError(TXN, "another claimcorpus command is writing to this repository",
                               "wait for it to finish, then run your command again") from None
         _active.add(self.root)
         _crash_point()
@@ -236,7 +236,7 @@ class Transaction:
     def _stage(self, op: str, path: Path | str) -> tuple[str, Path]:
         rel = self.rel(path)
         if rel in self._targets:
-            raise CorpusError(rel, "written twice in one command", "report this as a bug in claimcorpus")
+            raise RepositoryError(rel, "written twice in one command", "report this as a bug in claimcorpus")
         self._targets.add(rel)
         self.ops.append([op, rel])
         return rel, self.root / TXN / "stage" / str(len(self.ops) - 1)
@@ -250,9 +250,9 @@ class Transaction:
         """Stage a whole file for ``path``; an existing file is replaced only with ``replace``."""
         full = self.path(path)
         if full.is_dir():
-            raise CorpusError(self.rel(full), "is a folder", "give a file path")
+            raise RepositoryError(self.rel(full), "is a folder", "give a file path")
         if full.exists() and not replace:
-            raise CorpusError(self.rel(full), "exists and would be replaced", f"pass {flag} to replace it, or choose another path")
+            raise RepositoryError(self.rel(full), "exists and would be replaced", f"pass {flag} to replace it, or choose another path")
         _, staged = self._stage("put", full)
         _fsync_write(staged, data.encode("utf-8") if isinstance(data, str) else data)
         if mode is not None:
@@ -263,9 +263,9 @@ class Transaction:
         """``write`` for a file given line by line (each with its newline), written to the stage as they come."""
         full = self.path(path)
         if full.is_dir():
-            raise CorpusError(self.rel(full), "is a folder", "give a file path")
+            raise RepositoryError(self.rel(full), "is a folder", "give a file path")
         if full.exists() and not replace:
-            raise CorpusError(self.rel(full), "exists and would be replaced", f"pass {flag} to replace it, or choose another path")
+            raise RepositoryError(self.rel(full), "exists and would be replaced", f"pass {flag} to replace it, or choose another path")
         _, staged = self._stage("put", full)
         _fsync_write(staged, (line.encode("utf-8") for line in lines))
 
@@ -294,7 +294,7 @@ def scratch(root: Path, name: str | None = None) -> Path:
     """
     full = inside(root, f"{SCRATCH}/{name}" if name else f"{SCRATCH}/.", "scratch folder")
     if full.exists() and (full.is_symlink() or not full.is_dir()):
-        raise CorpusError(full.relative_to(root).as_posix(), "is not a folder", "remove it; build/ is scratch output")
+        raise RepositoryError(full.relative_to(root).as_posix(), "is not a folder", "remove it; build/ is scratch output")
     full.mkdir(parents=True, exist_ok=True)
     return full
 
@@ -306,12 +306,12 @@ def export_target(root: Path, path: Path | str, *, replace: bool, option: str = 
     full = inside(root, Path(path).absolute(), option)  # a user's relative path starts at the current folder
     top = full.relative_to(root).parts[0]
     if top in DATA_DIRS or full.name == MARKER:
-        raise CorpusError(str(path), f"{top}/ holds the corpus data; an export never writes there",
+        raise RepositoryError(str(path), f"{top}/ holds the corpus data; an export never writes there",
                           f"write it elsewhere, e.g. {option} {example}")
     if full.is_dir():
-        raise CorpusError(str(path), "is a folder", f"give a file path, e.g. {option} {example}")
+        raise RepositoryError(str(path), "is a folder", f"give a file path, e.g. {option} {example}")
     if full.exists() and not replace:
-        raise CorpusError(str(path), "exists", f"pass --force to replace it, or choose another {option}")
+        raise RepositoryError(str(path), "exists", f"pass --force to replace it, or choose another {option}")
     return full
 
 

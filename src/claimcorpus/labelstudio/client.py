@@ -19,7 +19,7 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 from pydantic import ValidationError
 
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import CorpusError, LabelStudioError
 from claimcorpus.labelstudio.config import label_config
 
 ENV_URL, ENV_KEY = "LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY"
@@ -45,20 +45,20 @@ def calling(url: str, what: str) -> Iterator[None]:
     try:
         yield
     except (httpx.TransportError, httpx.InvalidURL) as exc:
-        raise CorpusError(where, f"cannot reach Label Studio ({type(exc).__name__}: {str(exc)[:80]})",
+        raise LabelStudioError(where, f"cannot reach Label Studio ({type(exc).__name__}: {str(exc)[:80]})",
                           f"start Label Studio, or set {ENV_URL} to its address") from None
     except ApiError as exc:
         if exc.status_code is None or exc.status_code < 400:  # the SDK's name for "that was not JSON"
-            raise CorpusError(where, f"{what}: the server does not answer like Label Studio 1.23 "
+            raise LabelStudioError(where, f"{what}: the server does not answer like Label Studio 1.23 "
                                      f"(HTTP {exc.status_code})", f"check {ENV_URL} points at Label Studio") from None
         if exc.status_code in (401, 403):
-            raise CorpusError(where, f"Label Studio refused the token in {ENV_KEY} (HTTP {exc.status_code}: "
+            raise LabelStudioError(where, f"Label Studio refused the token in {ENV_KEY} (HTTP {exc.status_code}: "
                                      f"{_detail(exc)})", f"copy your access token from Account & Settings and "
                                                          f"export {ENV_KEY} again") from None
-        raise CorpusError(where, f"{what} failed (HTTP {exc.status_code}: {_detail(exc)})",
+        raise LabelStudioError(where, f"{what} failed (HTTP {exc.status_code}: {_detail(exc)})",
                           f"check {ENV_URL} points at Label Studio (not another server) and retry") from None
     except (json.JSONDecodeError, ValidationError):
-        raise CorpusError(where, f"{what}: the server does not answer like Label Studio 1.23",
+        raise LabelStudioError(where, f"{what}: the server does not answer like Label Studio 1.23",
                           f"check {ENV_URL} points at Label Studio 1.23 or later") from None
 
 
@@ -69,18 +69,18 @@ class Server:
         url = url or os.environ.get(ENV_URL)
         api_key = api_key or os.environ.get(ENV_KEY)
         if not url:
-            raise CorpusError(ENV_URL, "is not set", f"export {ENV_URL}=http://localhost:8080 (your server's address)")
+            raise LabelStudioError(ENV_URL, "is not set", f"export {ENV_URL}=http://localhost:8080 (your server's address)")
         if not api_key:
-            raise CorpusError(ENV_KEY, "is not set", f"copy your access token from Account & Settings in Label "
+            raise LabelStudioError(ENV_KEY, "is not set", f"copy your access token from Account & Settings in Label "
                                                      f"Studio and export {ENV_KEY}")
         try:
             parts = urlsplit(url)
             ok = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
         except ValueError as exc:  # "Port out of range 0-65535", "Invalid IPv6 URL"
-            raise CorpusError(ENV_URL, f"is not a valid URL ({exc})", f"export {ENV_URL}=http://localhost:8080 "
+            raise LabelStudioError(ENV_URL, f"is not a valid URL ({exc})", f"export {ENV_URL}=http://localhost:8080 "
                                                                       "(your server's address)") from None
         if not ok:
-            raise CorpusError(ENV_URL, "is not an http(s) URL with a host", f"export {ENV_URL}=http://localhost:8080 "
+            raise LabelStudioError(ENV_URL, "is not an http(s) URL with a host", f"export {ENV_URL}=http://localhost:8080 "
                                                                              "(your server's address)")
         self.url = url.rstrip("/")
         with calling(self.url, "connecting"):
@@ -93,7 +93,7 @@ class Server:
                 return self.ls.projects.get(project_id)
             except ApiError as exc:
                 if exc.status_code == 404:
-                    raise CorpusError(shown(self.url), f"project {project_id} does not exist (or you are not a "
+                    raise LabelStudioError(shown(self.url), f"project {project_id} does not exist (or you are not a "
                                       "member)", "check --project: it is the number in the project's URL") from None
                 raise
 
@@ -110,7 +110,7 @@ class Server:
             existing: set[str] = set()
         else:
             if _normal(self.project(project_id).label_config) != _normal(config):
-                raise CorpusError(f"{shown(self.url)} project {project_id}", "its labeling config differs from "
+                raise LabelStudioError(f"{shown(self.url)} project {project_id}", "its labeling config differs from "
                                   "schema/labelstudio.xml", "paste schema/labelstudio.xml into Settings > Labeling "
                                   "Interface, or push to a new project (leave out --project)")
             existing = self.sentence_ids(project_id)
@@ -126,7 +126,7 @@ class Server:
         with calling(self.url, f"exporting project {project_id}"):
             export = self.ls.projects.exports.as_json(project_id)
         if not isinstance(export, list):
-            raise CorpusError(shown(self.url), f"project {project_id} exported {type(export).__name__}, not tasks",
+            raise LabelStudioError(shown(self.url), f"project {project_id} exported {type(export).__name__}, not tasks",
                               "upgrade Label Studio to 1.23 or later")
         return export
 

@@ -27,7 +27,7 @@ from datetime import date as Date
 from pathlib import Path
 
 from claimcorpus import schema
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import CorpusError, LabelStudioError
 from claimcorpus.kinds import SpanKind
 from claimcorpus.labelstudio import config as C
 from claimcorpus.labelstudio import pairing
@@ -78,7 +78,7 @@ def read_export(path: Path) -> list[dict]:
                       "`claimcorpus ls pull`")
     tasks = data if isinstance(data, list) else [data]
     if not all(isinstance(t, dict) and isinstance(t.get("data"), dict) for t in tasks):
-        raise CorpusError(where, "not a Label Studio JSON export (a list of tasks with 'data')",
+        raise LabelStudioError(where, "not a Label Studio JSON export (a list of tasks with 'data')",
                           "export with the JSON format, not JSON-MIN or CSV")
     return tasks
 
@@ -98,7 +98,7 @@ def task_name(name: str, n: int, task: object) -> str:
 def check_export(tasks: list, name: str) -> None:
     """The export's shape (export.schema.json), strictly: offsets are integers, results lists of objects."""
     if too_deep(tasks):
-        raise CorpusError(name, f"nested more than {MAX_DEPTH} levels deep", "import the file Label Studio wrote "
+        raise LabelStudioError(name, f"nested more than {MAX_DEPTH} levels deep", "import the file Label Studio wrote "
                           "(Export > JSON) or `claimcorpus ls pull` wrote, unedited")
     err = min(_export_validator().iter_errors(tasks), key=lambda e: list(map(str, e.absolute_path)), default=None)
     if err is None:
@@ -107,14 +107,14 @@ def check_export(tasks: list, name: str) -> None:
     where = task_name(name, path[0], tasks[path[0]]) if path else name
     field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[1:]).lstrip(".") or "(task)"
     message = err.message if len(err.message) <= 160 else err.message[:150] + " ..."
-    raise CorpusError(where, f"{field}: {message}",
+    raise LabelStudioError(where, f"{field}: {message}",
                       "import the file Label Studio wrote (Export > JSON) or `claimcorpus ls pull` wrote, unedited")
 
 
 def _span(value: dict, text: str, unit: Unit, where: str) -> tuple[int, int]:
     start, end = value.get("start"), value.get("end")
     if unit == "utf16" and "text" not in value:
-        raise CorpusError(where, f"region {start}:{end} carries no text, so nothing confirms its UTF-16 offsets",
+        raise LabelStudioError(where, f"region {start}:{end} carries no text, so nothing confirms its UTF-16 offsets",
                           "export with region texts (Label Studio's JSON export has them), or import with "
                           "--offsets codepoint if the tool counts code points")
     try:
@@ -122,11 +122,11 @@ def _span(value: dict, text: str, unit: Unit, where: str) -> tuple[int, int]:
     except (TypeError, ValueError):
         s = e = None
     if s is None or not s < e:
-        raise CorpusError(where, f"span {start}:{end} is outside the sentence text (0:{len(text)} code points) "
+        raise LabelStudioError(where, f"span {start}:{end} is outside the sentence text (0:{len(text)} code points) "
                                  "or empty", "delete the region in Label Studio and draw it again")
     if "text" in value and value["text"] != text[s:e]:
         other = "codepoint" if unit == "utf16" else "utf16"
-        raise CorpusError(where, f"region text {value['text']!r} is not the sentence slice {s}:{e} {text[s:e]!r}",
+        raise LabelStudioError(where, f"region text {value['text']!r} is not the sentence slice {s}:{e} {text[s:e]!r}",
                           f"if this export counts {'code points' if other == 'codepoint' else 'UTF-16 code units'}, "
                           f"pass --offsets {other}; otherwise redraw the region in Label Studio")
     return s, e
@@ -134,9 +134,9 @@ def _span(value: dict, text: str, unit: Unit, where: str) -> tuple[int, int]:
 
 def _one(values: object, allowed: tuple[str, ...], what: str, where: str) -> str:
     if not isinstance(values, list) or len(values) != 1:
-        raise CorpusError(where, f"{what} has {values!r}, not exactly one value", "give the region exactly one")
+        raise LabelStudioError(where, f"{what} has {values!r}, not exactly one value", "give the region exactly one")
     if values[0] not in allowed:
-        raise CorpusError(where, f"unknown {what} {values[0]!r}; allowed: {', '.join(allowed)}", CONFIG_FIX)
+        raise LabelStudioError(where, f"unknown {what} {values[0]!r}; allowed: {', '.join(allowed)}", CONFIG_FIX)
     return values[0]
 
 
@@ -151,7 +151,7 @@ def _regions(result: list, text: str, unit: Unit, where: str) -> tuple[dict[str,
             relations.append((item.get("from_id"), item.get("to_id"), at))
             continue
         if item.get("to_name", C.TEXT) != C.TEXT or ctl not in (*C.span_controls(), *C.region_choices(), C.FLAGS):
-            raise CorpusError(at, f"unknown control {ctl!r} (type {kind!r})", CONFIG_FIX)
+            raise LabelStudioError(at, f"unknown control {ctl!r} (type {kind!r})", CONFIG_FIX)
         if ctl == C.FLAGS:  # sentence flags of an older config: ignored, they are derived from the spans
             continue
         s, e = _span(value, text, unit, at)
@@ -161,17 +161,17 @@ def _regions(result: list, text: str, unit: Unit, where: str) -> tuple[dict[str,
         label = _one(value.get("labels"), C.span_labels()[ctl], f"{ctl} label", at)
         reg = regions.setdefault(item.get("id"), Region(s, e, text[s:e]))
         if (reg.start, reg.end) != (s, e):
-            raise CorpusError(at, f"region {item.get('id')!r} has two extents", "give each region one id")
+            raise LabelStudioError(at, f"region {item.get('id')!r} has two extents", "give each region one id")
         reg.labels[ctl] = label
     for rid, ctl, val, at in per_region:
         owner = C.control_kind()[ctl]
         if owner.ls.control not in getattr(regions.get(rid), "labels", {}):
-            raise CorpusError(at, f"{ctl} {val!r} is attached to no {owner.ls.control} region",
+            raise LabelStudioError(at, f"{ctl} {val!r} is attached to no {owner.ls.control} region",
                               f"set it on a {owner.ls.control} region")
         regions[rid].choices[ctl] = val
     for a, b, at in relations:
         if a not in regions or b not in regions:
-            raise CorpusError(at, f"relation {a!r} -> {b!r} names a region that is not in the result",
+            raise LabelStudioError(at, f"relation {a!r} -> {b!r} names a region that is not in the result",
                               "delete the relation and draw it again")
         regions[a].links.append(b)
         regions[b].links.append(a)
@@ -211,7 +211,7 @@ def _role_pair(a: Region, b: Region, at: str) -> None:
 
     if not (fits(a, b) or fits(b, a)):
         pairs = [f"a {k.unit} to its {r[0]}" for k in C.ls_kinds() for r in k.ls.regions]
-        raise CorpusError(at, f"a relation between {a.text!r} ({', '.join(a.labels)}) and {b.text!r} "
+        raise LabelStudioError(at, f"a relation between {a.text!r} ({', '.join(a.labels)}) and {b.text!r} "
                               f"({', '.join(b.labels)}) means nothing here",
                           "relate only " + ", or ".join(pairs))
 
@@ -219,7 +219,7 @@ def _role_pair(a: Region, b: Region, at: str) -> None:
 def _linked(regions: dict[str, Region], reg: Region, wanted: tuple[str, ...], what: str, where: str) -> Region | None:
     found = [regions[r] for r in reg.links if any(w in regions[r].labels for w in wanted)]
     if len(found) > 1:
-        raise CorpusError(where, f"{what} of {reg.text!r} ({reg.start}:{reg.end}) is related to {len(found)} regions",
+        raise LabelStudioError(where, f"{what} of {reg.text!r} ({reg.start}:{reg.end}) is related to {len(found)} regions",
                           "keep one relation")
     return found[0] if found else None
 
@@ -249,7 +249,7 @@ def _span_of(regions: dict[str, Region], reg: Region, span: dict, at: str, kind:
         o = next(o for o in kind.offsets if o.name == name)
         linked = _linked(regions, reg, (name,), kind.unit, at)
         if linked is None and not o.optional:
-            raise CorpusError(at, f"{kind.unit} has no {name}", f"mark its {name} and relate the {o.of} to it")
+            raise LabelStudioError(at, f"{kind.unit} has no {name}", f"mark its {name} and relate the {o.of} to it")
         if linked is not None:
             out |= {o.start: linked.start, o.end: linked.end}
     return out
@@ -258,11 +258,11 @@ def _span_of(regions: dict[str, Region], reg: Region, span: dict, at: str, kind:
 def _claim(regions: dict[str, Region], reg: Region, span: dict, at: str, kind: SpanKind) -> dict:
     missing = [c for c in kind.ls.choices if c not in reg.choices]
     if missing:
-        raise CorpusError(at, f"claim has no {' / '.join(missing)}", "select the claim and choose them")
+        raise LabelStudioError(at, f"claim has no {' / '.join(missing)}", "select the claim and choose them")
     src = _linked(regions, reg, (C.SOURCE, C.ENTITY), "claim", at)
     kind = reg.choices[C.SOURCE_TYPE]
     if (kind == "mention") != (src is not None):
-        raise CorpusError(at, f"claim has source type {kind!r} but {'a' if src else 'no'} related source region",
+        raise LabelStudioError(at, f"claim has source type {kind!r} but {'a' if src else 'no'} related source region",
                           "choose source type 'mention' exactly when the claim is related to a source")
     source = {"type": kind} if src is None else {"type": kind, "start": src.start, "end": src.end, "text": src.text}
     return {**span, "type": reg.choices[C.CLAIM_TYPE], "checkworthy": C.YES_NO[reg.choices[C.CHECKWORTHY]],
@@ -288,19 +288,19 @@ def _segment(repo: Repo, task: dict, cache: dict, where: str) -> dict:
     data = task["data"]
     doc_id, sid = data.get("doc_id"), data.get("sentence_id")
     if not isinstance(doc_id, str) or not isinstance(sid, str):
-        raise CorpusError(where, "task data has no doc_id / sentence_id",
+        raise LabelStudioError(where, "task data has no doc_id / sentence_id",
                           "export the tasks with `claimcorpus ls export`")
     if doc_id not in cache:
         if not repo.segments_file(doc_id).is_file():
-            raise CorpusError(where, f"document {doc_id!r} is not in this corpus", "import into the repository the "
+            raise LabelStudioError(where, f"document {doc_id!r} is not in this corpus", "import into the repository the "
                               "tasks were exported from (--root)")
         cache[doc_id] = {s["id"]: s for s in read_segments(repo, doc_id)}
     seg = cache[doc_id].get(sid)
     if seg is None:
-        raise CorpusError(where, f"sentence {sid!r} is not in annotations/segments/{doc_id}.jsonl",
+        raise LabelStudioError(where, f"sentence {sid!r} is not in annotations/segments/{doc_id}.jsonl",
                           "the corpus was re-segmented since the export; export and annotate again")
     if data.get("text") != seg["text"] or data.get("text_sha256") != text_hash(seg["text"]):
-        raise CorpusError(where, f"task text or text_sha256 differs from sentence {sid} of the corpus "
+        raise LabelStudioError(where, f"task text or text_sha256 differs from sentence {sid} of the corpus "
                                  f"({str(data.get('text'))[:40]!r} vs {seg['text'][:40]!r})",
                           "never edit task text in Label Studio; re-export the sentence and annotate it again")
     return seg
@@ -313,21 +313,21 @@ def resolve_names(keys: list[str], annotator: list[str]) -> dict[str, str]:
     names = {k.strip(): v.strip() for k, v in pairs}
     if plain:
         if len(plain) > 1 or pairs or len(keys) > 1:
-            raise CorpusError("--annotator", f"the export has annotations by {len(keys)} annotators "
+            raise LabelStudioError("--annotator", f"the export has annotations by {len(keys)} annotators "
                               f"({', '.join(keys)})", "pass --annotator KEY=NAME once for each of them")
         names = {k: plain[0] for k in keys}
     missing = [k for k in keys if k not in names]
     if missing:
-        raise CorpusError("--annotator", f"no layer name for the annotations of {', '.join(missing)} "
+        raise LabelStudioError("--annotator", f"no layer name for the annotations of {', '.join(missing)} "
                           "(Label Studio user ids)", "pass --annotator KEY=NAME for each; `claimcorpus ls pull` "
                           "prints the command with names from the users' e-mails")
     for name in names.values():
         if not LAYER_ID.fullmatch(name) or name == SEGMENTS:
-            raise CorpusError("--annotator", f"{name!r} is not a layer id",
+            raise LabelStudioError("--annotator", f"{name!r} is not a layer id",
                               f"use lowercase letters, digits, '_' and '-' (not first), not {SEGMENTS!r}")
     dup = {n for n in names.values() if list(names.values()).count(n) > 1}
     if dup:
-        raise CorpusError("--annotator", f"two annotators would share layer {sorted(dup)[0]!r}",
+        raise LabelStudioError("--annotator", f"two annotators would share layer {sorted(dup)[0]!r}",
                           "give each annotator a layer of their own")
     return {k: names[k] for k in keys}
 
@@ -346,7 +346,7 @@ def collect(repo: Repo, tasks: list[dict], *, unit: Unit = "codepoint", predicti
         items = task.get("predictions" if predictions else "annotations") or []
         for ann in items:
             if not isinstance(ann, dict):
-                raise CorpusError(where, "predictions are ids only in this export", "import the annotations, or "
+                raise LabelStudioError(where, "predictions are ids only in this export", "import the annotations, or "
                                   "export the predictions with `claimcorpus ls export`")
             key = (ann.get("model_version") or "-") if predictions else annotator_key(ann)
             at = f"{where} annotation {ann.get('id', '?')} by {key}"
@@ -355,7 +355,7 @@ def collect(repo: Repo, tasks: list[dict], *, unit: Unit = "codepoint", predicti
                     report.cancelled.append(at)
                 continue
             if (key, seg["id"]) in seen:
-                raise CorpusError(at, f"{key} annotated this sentence twice (also {seen[key, seg['id']]})",
+                raise LabelStudioError(at, f"{key} annotated this sentence twice (also {seen[key, seg['id']]})",
                                   "delete one of the two annotations in Label Studio and pull again")
             seen[key, seg["id"]] = f"annotation {ann.get('id', '?')}"
             out[key][seg["doc_id"]][seg["index"]] = from_result(ann.get("result") or [], seg, unit, at)
@@ -370,7 +370,7 @@ def import_export(repo: Repo, tasks: list[dict], annotator: list[str], *, unit: 
     found = collect(repo, tasks, unit=unit, predictions=predictions, name=name, report=report)
     if not found:
         what = "predictions" if predictions else "annotations"
-        raise CorpusError(name, f"no {what} to import ({len(tasks)} tasks, {len(report.cancelled)} cancelled)",
+        raise LabelStudioError(name, f"no {what} to import ({len(tasks)} tasks, {len(report.cancelled)} cancelled)",
                           f"annotate in Label Studio, then pull again{'' if predictions else '; for pre-annotations pass --predictions'}")
     names = resolve_names(sorted(found), annotator)
     targets = []
@@ -378,16 +378,16 @@ def import_export(repo: Repo, tasks: list[dict], annotator: list[str], *, unit: 
         layer = names[key]
         meta = meta_path(repo, layer)
         if repo.layer_dir(layer).exists() and not meta.is_file():
-            raise CorpusError(repo.rel(repo.layer_dir(layer)), "exists but is not a layer (no layer.json)",
+            raise LabelStudioError(repo.rel(repo.layer_dir(layer)), "exists but is not a layer (no layer.json)",
                               "choose another name with --annotator, or move the folder away if it is not yours")
         for doc_id in sorted(docs):
             path = repo.layer_file(layer, doc_id)
             if path.exists() and not overwrite:
-                raise CorpusError(repo.rel(path), f"layer {layer!r} already has annotations for {doc_id}",
+                raise LabelStudioError(repo.rel(path), f"layer {layer!r} already has annotations for {doc_id}",
                                   "choose another name with --annotator, or pass --overwrite to replace them")
             targets.append((key, layer, doc_id))
         if meta.exists() and not overwrite:
-            raise CorpusError(repo.rel(meta), f"layer {layer!r} exists", "choose another name with --annotator, "
+            raise LabelStudioError(repo.rel(meta), f"layer {layer!r} exists", "choose another name with --annotator, "
                               "or pass --overwrite to replace its files for these documents (layer.json is kept)")
     with Transaction(repo.root, "ls import") as tx:
         _write(repo, tx, found, names, targets, report, overwrite=overwrite, predictions=predictions, name=name,
@@ -398,7 +398,8 @@ def import_export(repo: Repo, tasks: list[dict], annotator: list[str], *, unit: 
 def _write(repo: Repo, tx: Transaction, found: dict, names: dict, targets: list, report: Report, *, overwrite: bool,
            predictions: bool, name: str, guidelines_version: str | None) -> None:
     """Stage every layer file and new layer.json of an import (all appear at commit, or none)."""
-    from claimcorpus.validate import schema_findings, sentence_content
+    from claimcorpus.validation.level2 import schema_findings
+    from claimcorpus.validation.level3 import sentence_content
 
     for key, layer, doc_id in targets:
         got = found[key][doc_id]

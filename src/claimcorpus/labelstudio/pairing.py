@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import LabelStudioError
 
 
 class Extent(Protocol):
@@ -44,7 +44,7 @@ def by_containment(spans: Sequence[Extent], regions: Sequence[Extent], what: str
         same = [rid for rid, r in zip(ids, regions) if (r.start, r.end) == extent]
         if len(members) > len(same):
             both = " and ".join(_show(spans[i]) for i in members)
-            raise CorpusError(where, f"{what}s {both} have the same {name} {_show(regions[ids.index(same[0])])} as "
+            raise LabelStudioError(where, f"{what}s {both} have the same {name} {_show(regions[ids.index(same[0])])} as "
                               f"the smallest around them, so which is whose is ambiguous",
                               f"relate each {what} to its {name}, or draw the {name} once for each {what}")
         out.update(zip(members, same))
@@ -65,6 +65,6 @@ def single(spans: Sequence[Extent], regions: Sequence[Extent], what: str, name: 
 
 def _leftover(regions: Sequence[Extent], what: str, name: str, where: str, why: str | None = None) -> None:
     if regions:
-        raise CorpusError(where, why or f"{name} {_show(regions[0])} belongs to no {what}",
+        raise LabelStudioError(where, why or f"{name} {_show(regions[0])} belongs to no {what}",
                           f"relate each {name} to its {what} (select the {what}, press Alt+R, click the {name}), "
                           "or delete it")

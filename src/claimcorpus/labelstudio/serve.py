@@ -16,7 +16,7 @@ import os
 import secrets
 from pathlib import Path
 
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import LabelStudioError
 from claimcorpus.layout import Repo
 
 ENV_PYTHON = "CLAIMCORPUS_LS_PYTHON"
@@ -34,7 +34,7 @@ def ls_python(repo: Repo, given: Path | None) -> Path:
     python = given or (Path(os.environ[ENV_PYTHON]) if os.environ.get(ENV_PYTHON) else repo.root / ".venv-ls" / "bin"
                        / "python")
     if not python.is_file():
-        raise CorpusError(str(python), "no Label Studio python here", f"run `make ls-install`, or pass --ls-python / "
+        raise LabelStudioError(str(python), "no Label Studio python here", f"run `make ls-install`, or pass --ls-python / "
                           f"set {ENV_PYTHON} to the python of a virtualenv with Label Studio 1.23")
     return python
 
@@ -43,10 +43,10 @@ def data_dir_outside(repo: Repo, data_dir: Path) -> Path:
     """The data dir, resolved; refused inside the repository (its SQLite and media are no corpus files)."""
     path = data_dir.expanduser().resolve()
     if path == repo.root or repo.root in path.parents:
-        raise CorpusError(str(data_dir), "is inside the repository", "pass a --data-dir outside it (the default is "
+        raise LabelStudioError(str(data_dir), "is inside the repository", "pass a --data-dir outside it (the default is "
                           f"{default_data_dir()})")
     if path.exists() and not path.is_dir():
-        raise CorpusError(str(data_dir), "exists and is not a folder", "pass a --data-dir that is a folder or new")
+        raise LabelStudioError(str(data_dir), "exists and is not a folder", "pass a --data-dir that is a folder or new")
     return path
 
 
@@ -60,7 +60,7 @@ def login(data_dir: Path) -> dict[str, str]:
                 return found
         except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
             pass
-        raise CorpusError(str(path), "is not a login written by `claimcorpus ls serve`",
+        raise LabelStudioError(str(path), "is not a login written by `claimcorpus ls serve`",
                           "delete the data dir (its Label Studio data goes too) or pass another --data-dir")
     data_dir.mkdir(parents=True, exist_ok=True)
     made = {"username": USERNAME, "password": secrets.token_urlsafe(12), "token": secrets.token_hex(20)}

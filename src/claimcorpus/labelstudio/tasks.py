@@ -16,7 +16,7 @@ relations that are needed. Sentence flags are not sent: they are derived from th
 from __future__ import annotations
 
 from claimcorpus.documents import load_documents
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import CorpusError, LabelStudioError
 from claimcorpus.kinds import SpanKind
 from claimcorpus.labelstudio import config as C
 from claimcorpus.labelstudio.offsets import Unit, encode
@@ -117,7 +117,7 @@ def _needed_relations(result: list[dict], rec: dict, unit: Unit) -> list[dict]:
 def _layer_records(repo: Repo, layer: str, doc_id: str) -> dict[str, dict]:
     read_meta(repo, layer)
     if not repo.layer_file(layer, doc_id).is_file():
-        raise CorpusError(repo.rel(repo.layer_file(layer, doc_id)), f"layer {layer!r} has no file for {doc_id!r}",
+        raise LabelStudioError(repo.rel(repo.layer_file(layer, doc_id)), f"layer {layer!r} has no file for {doc_id!r}",
                           f"leave out --doc {doc_id} or the layer, or annotate the document in that layer")
     return {r["id"]: r for r in read_layer(repo, layer, doc_id)}
 
@@ -132,7 +132,7 @@ def export_tasks(repo: Repo, doc_ids: list[str] | None = None, *, predictions: l
     docs = load_documents(repo)
     for doc_id in doc_ids or []:
         if doc_id not in docs:
-            raise CorpusError(repo.rel(repo.manifest), f"no document {doc_id!r}",
+            raise LabelStudioError(repo.rel(repo.manifest), f"no document {doc_id!r}",
                               "pass a doc_id listed in seeds/manifest.jsonl")
     tasks = []
     for doc_id in sorted(doc_ids or docs):
@@ -152,6 +152,6 @@ def export_tasks(repo: Repo, doc_ids: list[str] | None = None, *, predictions: l
 def _record(records: dict[str, dict], seg: dict, layer: str) -> dict:
     rec = records.get(seg["id"])
     if rec is None or rec["text"] != seg["text"]:
-        raise CorpusError(f"annotations/{layer}/{seg['doc_id']}.jsonl", f"sentence {seg['id']} is missing or its text "
+        raise LabelStudioError(f"annotations/{layer}/{seg['doc_id']}.jsonl", f"sentence {seg['id']} is missing or its text "
                           "differs from annotations/segments", "run `claimcorpus validate` and fix the layer first")
     return rec

@@ -2,10 +2,10 @@
 
     claimcorpus validate --engine spark        # local[2] here; CLAIMCORPUS_SPARK_MASTER=spark://host:7077 on a cluster
 
-The derived columns `gx_suite.prepare` makes with pandas are made here with Spark SQL (lookups are
+The derived columns `suite.prepare` makes with pandas are made here with Spark SQL (lookups are
 joins, counts are group-bys, slices are code-point `substring`s), the suites run through a GE Spark
 data source (`context.data_sources.add_spark`) with the prepared DataFrames as batch parameters, and
-the outcomes go through the same `gx_suite.finding`, so the findings are the pandas engine's
+the outcomes go through the same `suite.finding`, so the findings are the pandas engine's
 (tests/test_gxspark.py). `row_pos` is the row's position in its table (file order, then the
 parquet row index), as in the pandas engine.
 """
@@ -16,9 +16,9 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from claimcorpus import gx_suite
-from claimcorpus.errors import CorpusError
-from claimcorpus.gxbatch import Table, release_files
+from claimcorpus.validation.level4 import suite as gx_suite
+from claimcorpus.errors import ReleaseError
+from claimcorpus.validation.level4.batch import Table, gate_tables, release_files
 
 MASTER = "local[2]"
 
@@ -28,17 +28,23 @@ def session(master: str | None = None):
 
     ``master`` defaults to $CLAIMCORPUS_SPARK_MASTER, else local[2] (both cores of this machine).
     """
+    gx_suite.quiet_pyspark()
     try:
         from pyspark.sql import SparkSession
     except ImportError as err:
-        raise CorpusError("--engine spark", "pyspark is not installed",
+        raise ReleaseError("--engine spark", "pyspark is not installed",
                           "install the spark extra (pip install 'claimcorpus[spark]'), Java 17 or newer on PATH") from err
-    builder = (SparkSession.builder.master(master or os.environ.get("CLAIMCORPUS_SPARK_MASTER", MASTER))
+    master = master or os.environ.get("CLAIMCORPUS_SPARK_MASTER", MASTER)
+    if master.startswith("local"):  # the driver binds loopback, not the first interface (a cluster needs a reachable host)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = (SparkSession.builder.master(master)
                .appName("claimcorpus-gate")
                .config("spark.ui.enabled", "false")
                .config("spark.sql.shuffle.partitions", os.environ.get("CLAIMCORPUS_SPARK_PARTITIONS", "4"))
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.ansi.enabled", "false"))  # a bad cell becomes null, as pandas' to_numeric(coerce)
+    if master.startswith("local"):
+        builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
     if "CLAIMCORPUS_SPARK_DRIVER_MEMORY" in os.environ:
         builder = builder.config("spark.driver.memory", os.environ["CLAIMCORPUS_SPARK_DRIVER_MEMORY"])
     spark = builder.getOrCreate()
@@ -60,7 +66,7 @@ def _read(spark, corpus: Path, table: str):
         frames.append(spark.read.parquet(str(path)).select("*", (F.col("_metadata.row_index") + F.lit(offset)).alias("row_pos")))
         offset += n
     if not frames:
-        raise CorpusError(str(corpus / "data" / table), "no parquet files",
+        raise ReleaseError(str(corpus / "data" / table), "no parquet files",
                           "build the release (`claimcorpus build`) before running the gate on it")
     out = frames[0]
     for f in frames[1:]:
@@ -220,16 +226,6 @@ def run_release(corpus: Path, spark=None, bounds: Mapping[str, tuple[float, floa
 
 
 def run_repo(repo, spark=None) -> gx_suite.GateResult:
-    """The gate on Spark over the release tables the annotations make now (written as gxbatch.run_repo does)."""
-    import shutil
-    import tempfile
-
-    from claimcorpus import build
-
-    repo.root.joinpath("build").mkdir(exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="gate.", dir=repo.root / "build"))
-    try:
-        build.write_configs(build.Source(repo), tmp, names=gx_suite.gate_tables())
+    """The gate on Spark over the release tables the annotations make now (written as batch.run_repo does)."""
+    with gate_tables(repo) as tmp:
         return run_release(tmp, spark)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)

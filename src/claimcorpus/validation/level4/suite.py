@@ -28,10 +28,10 @@ import numpy as np
 import pandas as pd
 
 from claimcorpus import schema
-from claimcorpus.errors import CorpusError
+from claimcorpus.errors import ReleaseError
 from claimcorpus.kinds import Offsets, flags, kinds
 from claimcorpus.kinds import kind as kinds_kind
-from claimcorpus.validate import Finding
+from claimcorpus.validation.finding import Finding
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -62,7 +62,7 @@ def gate_tables() -> tuple[str, ...]:
     """The release tables the gate checks."""
     return ("documents", "sentences", *span_tables())
 
-# row_pos (the row's position in its table) orders the offending rows when batches are merged (gxbatch.py)
+# row_pos (the row's position in its table) orders the offending rows when batches are merged (batch.py)
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id", "row_pos"]}
 # Expectations over a whole table (an aggregate), run once over the corpus; every other one judges rows.
 TABLE_LEVEL = ("expect_table_row_count_to_equal", "expect_column_mean_to_be_between")
@@ -81,9 +81,18 @@ class GateResult:
 
 
 def _gx():
+    quiet_pyspark()
     import great_expectations as gx
 
     return gx
+
+
+def quiet_pyspark() -> None:
+    """Keep pyspark's FutureWarning about pandas 3 (raised when GE or the Spark engine imports pyspark) out of
+    our output: the engine does not use pyspark.pandas, and the tests compare its findings with pandas'."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
 
 def _x(code: str, says: str, kind: str, **kwargs) -> Any:
@@ -323,7 +332,7 @@ def prepare(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
     """
     missing = [t for t in gate_tables() if t not in tables]
     if missing:
-        raise CorpusError("corpus/", f"the gate needs the tables {', '.join(missing)}",
+        raise ReleaseError("corpus/", f"the gate needs the tables {', '.join(missing)}",
                           f"pass every flat release table ({', '.join(gate_tables())})")
     tables = {t: _with_columns(t, tables[t]) for t in gate_tables()}
     docs = tables["documents"].copy()
@@ -457,7 +466,7 @@ def run_gate(tables: Mapping[str, pd.DataFrame], docs_dir: Path | None = None,
              bounds: Mapping[str, tuple[float, float]] = CORPUS_BOUNDS) -> GateResult:
     """Run every suite on its whole table, in memory; one Finding per failed expectation, naming the offending rows.
 
-    For a release on disk, `gxbatch.run_release` runs the same suites batch by batch with the same findings.
+    For a release on disk, `batch.run_release` runs the same suites batch by batch with the same findings.
     """
     frames, params = prepare(tables)
     suites = build_suites(bounds)

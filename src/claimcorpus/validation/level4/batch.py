@@ -12,18 +12,19 @@ every row of the five flat tables that belongs to them. It is planned from the k
    one batch, and each row-level expectation judges every row exactly as one run over the whole
    table would (a release the build wrote needs no merge).
 2. **Rows**: each batch group is read (only the row groups that hold its rows), prepared
-   (`gx_suite.prepare`) and checked by the row-level expectations in one of ``jobs`` forked worker
+   (`suite.prepare`) and checked by the row-level expectations in one of ``jobs`` forked worker
    processes; a cheap BOOLEAN_ONLY run first, the COMPLETE run only for a table that failed.
-3. **Corpus**: the table-level expectations (row counts, means: `gx_suite.TABLE_LEVEL`) run once over
+3. **Corpus**: the table-level expectations (row counts, means: `suite.TABLE_LEVEL`) run once over
    the columns they read, gathered from the batches (three numbers per sentence), with the totals
    (`n_sentences`, `n_entities`, ...) summed over batches.
 
 Outcomes of a row-level expectation are merged over batches (counts summed, offending rows in table
-order), so the findings are those of `gx_suite.run_gate` over the whole tables (tests/test_gxbatch.py).
+order), so the findings are those of `suite.run_gate` over the whole tables (tests/test_gxbatch.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import multiprocessing
 import os
@@ -38,8 +39,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from claimcorpus import gx_suite
-from claimcorpus.errors import CorpusError
+from claimcorpus.validation.level4 import suite as gx_suite
+from claimcorpus.errors import ReleaseError
 from claimcorpus.splits import SPLITS
 
 GATE_BATCH_SENTENCES = 50_000  # ~0.5 GB per worker at the benchmark's span density
@@ -120,7 +121,7 @@ def plan(corpus: Path, batch_sentences: int = GATE_BATCH_SENTENCES) -> Plan:
     tables = {t: Table.open(release_files(corpus, t)) for t in gx_suite.gate_tables()}
     missing = [t for t, tab in tables.items() if not tab.files]
     if missing:
-        raise CorpusError(str(corpus / "data"), f"no parquet files for {', '.join(missing)}",
+        raise ReleaseError(str(corpus / "data"), f"no parquet files for {', '.join(missing)}",
                           "build the release (`claimcorpus build`) before running the gate on it")
     uf, doc_batch, batch_of = _Batches(), {}, {}
     current, held, n_sentences, docs_seen = uf.new(), 0, 0.0, []
@@ -271,8 +272,11 @@ def _empty(table: str) -> pd.DataFrame:
 def run_release(corpus: Path, jobs: int | None = None, batch_sentences: int = GATE_BATCH_SENTENCES,
                 bounds: Mapping[str, tuple[float, float]] = gx_suite.CORPUS_BOUNDS) -> gx_suite.GateResult:
     """Run the gate over the release in ``corpus`` (its data/<config>/*.parquet), batch by batch."""
+    from claimcorpus.validation.runner import release_memory
+
     jobs = jobs or min(2, os.cpu_count() or 1)
     _WORKER["checkpoints"], _WORKER["order"] = _checkpoints(tuple(bounds.items()))
+    release_memory()  # the workers fork next: they inherit only what is still held
     pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None  # fork before the plan: workers stay small
     try:
         p = plan(corpus, batch_sentences)
@@ -315,15 +319,32 @@ def _findings(checkpoints, order, per_table, columns: pd.DataFrame, rows: dict, 
 def run_repo(repo, jobs: int | None = None, batch_sentences: int = GATE_BATCH_SENTENCES) -> gx_suite.GateResult:
     """The gate over the release tables the annotations make now: the five flat configs are streamed to
     parquet in a temp folder under build/ (as the build writes them), then checked batch by batch."""
+    with gate_tables(repo) as tmp:
+        return run_release(tmp, jobs, batch_sentences)
+
+
+@contextlib.contextmanager
+def gate_tables(repo) -> Iterator[Path]:
+    """A temp folder under build/ holding the five flat configs as the build writes them, removed after use.
+
+    They are written in a child process, so the memory the writing takes is given back when it exits
+    and the gate's workers, forked next, do not inherit it.
+    """
     import shutil
     import tempfile
-
-    from claimcorpus import build
 
     repo.root.joinpath("build").mkdir(exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="gate.", dir=repo.root / "build"))
     try:
-        build.write_configs(build.Source(repo), tmp, names=gx_suite.gate_tables())
-        return run_release(tmp, jobs, batch_sentences)
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            pool.apply(_write_gate_tables, (repo.root, tmp))
+        yield tmp
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write_gate_tables(root: Path, out: Path) -> None:
+    from claimcorpus import build
+    from claimcorpus.layout import Repo
+
+    build.write_configs(build.Source(Repo(root)), out, names=gx_suite.gate_tables())

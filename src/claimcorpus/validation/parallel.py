@@ -17,7 +17,8 @@ import zlib
 from collections.abc import Iterator
 
 from claimcorpus.layout import Repo
-from claimcorpus.validate import Finding, Validator
+from claimcorpus.validation.finding import Finding
+from claimcorpus.validation.repository import Validator
 
 
 def shard_of(doc_id: str, n: int) -> int:
@@ -43,6 +44,8 @@ class FastValidator(Validator):
     def run(self, progress=None) -> list[Finding]:
         self.leftovers()
         self.documents()
+        if not self.shard or self.shard[0] == 0:  # one file for the corpus: reported by shard 0
+            self.splits()
         layers = self.repo.layers()
         metas = []
         for layer in layers:

@@ -5,6 +5,7 @@ Levels run cheapest first: 1 files parse, 2 JSON Schema, 3 content, 4 corpus (Gr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -30,12 +31,17 @@ CHECKS: dict[str, Check] = {c.code: c for c in [
     Check("E107", "interrupted-write", 1, "a command was killed while writing: .claimcorpus-txn/ is left (txn.py)",
           "run `claimcorpus recover` (any writing command does it first): it finishes a committed write or rolls back "
           "an uncommitted one"),
+    Check("E108", "not-a-file", 1, "a path where the repository needs a file is a directory or cannot be read",
+          "replace it with the file (restore it from git), or make it readable"),
     Check("E201", "schema", 2, "a record violates its JSON Schema (the JSON path is given)",
           "correct the field as the schema in schema/ describes"),
     Check("E202", "unknown-label", 2, "a label, hedge type, claim type or source type is not in its label set",
           "use one of the labels listed in schema/sentence.schema.json"),
     Check("E203", "date", 2, "a date matches YYYY[-MM[-DD]] but names no real day (2024-13-45)",
           "give a real date, or null when unknown"),
+    Check("E204", "splits-shape", 2, "annotations/splits.json is not an object of split -> list of document ids, "
+          "or names a split other than train, validation, test",
+          'write {"train": [...], "validation": [...], "test": [...]} (`claimcorpus ingest --split` keeps it)'),
     Check("E301", "unknown-doc", 3, "a layer or segments file names a document that is not in the manifest",
           "ingest the document first, or remove the file"),
     Check("E302", "doc-id", 3, "a record's doc_id differs from the document its file belongs to",
@@ -67,6 +73,11 @@ CHECKS: dict[str, Check] = {c.code: c for c in [
           "set checkworthy to true exactly when a claim has checkworthy: true"),
     Check("E319", "hedge-overlap", 3, "two hedge cues overlap (cues never overlap; scopes may nest)",
           "keep one cue, or split them into adjacent cues (GUIDELINES HEDGE-11, HEDGE-16)"),
+    Check("E321", "split-membership", 3, "a document is in two splits or in none, or a split lists a document "
+          "the manifest does not have", "put each document of seeds/manifest.jsonl in exactly one split"),
+    Check("E322", "gold-kind", 3, "the layer in annotations/gold/ is not of kind \"gold\" (an annotator's or a "
+          "model's layer was put in its place)", "import the pass under its own layer and adjudicate into gold "
+          "(`claimcorpus adjudicate`), or set kind to \"gold\" if it is the adjudicated layer"),
     Check("E330", "gold-undecided", 3, "a gold span differs from both adjudicated passes without a decision in "
           "annotations/adjudication.jsonl", "decide it in the decisions file and run `claimcorpus adjudicate`, "
           "or restore the span as the passes have it"),
@@ -88,12 +99,31 @@ CHECKS: dict[str, Check] = {c.code: c for c in [
     Check("E407", "gx-flags", 4, "a sentence's hedged or checkworthy flag disagrees with its rows in the hedges or claims table",
           "derive the flags from the spans (level 3 E316, E317) and rebuild"),
     Check("E408", "gx-corpus-bounds", 4, "a corpus statistic (hedged share, entities or claims per sentence) is outside CORPUS_BOUNDS",
-          "look for a lost or duplicated layer; if the data is right, change CORPUS_BOUNDS in gx_suite.py with a reason"),
+          "look for a lost or duplicated layer; if the data is right, change CORPUS_BOUNDS in validation/level4/suite.py with a reason"),
     Check("E409", "gx-slice-text", 4, "a text column is not the slice its offsets point at (in the sentence or the document)",
           "rebuild so that offsets and texts come from the same gold record"),
     Check("E410", "gx-unknown-id", 4, "a row names a document or sentence not in the release, or another document than its sentence",
           "rebuild every config from the same documents and gold layer"),
 ]}
+
+
+YIELDED_BY: dict[str, list[str]] = {}  # code -> the functions registered as yielding it (tests/test_validate.py)
+
+
+def yields(*codes: str) -> Callable:
+    """Register the decorated check function as the one that yields ``codes`` (each in CHECKS).
+
+    A code is never derived from a message: the function that finds a fault names its code, and
+    this registry says which function that is.
+    """
+    def mark(fn: Callable) -> Callable:
+        for code in codes:
+            if code not in CHECKS:
+                raise KeyError(f"{fn.__qualname__} yields {code}, which is not in validation.codes.CHECKS")
+            YIELDED_BY.setdefault(code, []).append(f"{fn.__module__}.{fn.__qualname__}")
+        fn.codes = codes
+        return fn
+    return mark
 
 
 def check(code: str) -> Check:

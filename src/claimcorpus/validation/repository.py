@@ -1,168 +1,27 @@
-"""Validate a claimcorpus repository in levels, cheapest first, yielding every finding.
+"""Levels 1-3 over one repository: walk its files in order and apply each level to each file.
 
-A finding reads like::
-
-    annotations/gold/doc1.jsonl:3: E310 span-text [doc1-s0002 entities[0]] text 'Kyiv' is not the slice 'Kiev'. Fix: copy the text from the slice, or correct start/end
-
-Records that fail level 1 or 2 are not checked at level 3 (their fields cannot be trusted).
+This is the reference walk (one process, files in order); parallel.py gives the same findings per
+document in worker processes. Records that fail level 1 or 2 are not checked at level 3.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
 import orjson
 
 from claimcorpus import schema
-from claimcorpus.checks import CHECKS
 from claimcorpus.errors import CorpusError
-from claimcorpus.kinds import kinds
-from claimcorpus.layers import sentence_id
-from claimcorpus.layout import SEGMENTS, Repo
+from claimcorpus.layout import GOLD, SEGMENTS, Repo
 from claimcorpus.textio import canonical_text, decode_utf8, read_bytes, sha256
 from claimcorpus.txn import TXN, leftover
-
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    file: str
-    line: int | None
-    record: str | None
-    message: str
-
-    @property
-    def name(self) -> str:
-        return CHECKS[self.code].name
-
-    @property
-    def level(self) -> int:
-        return CHECKS[self.code].level
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        rec = f" [{self.record}]" if self.record else ""
-        return f"{where}: {self.code} {self.name}{rec} {self.message}. Fix: {CHECKS[self.code].fix}"
-
-
-@dataclass
-class Loaded:
-    """A JSONL file read at level 1: its good records (line, record) and its findings."""
-
-    rel: str
-    records: list[tuple[int, dict]]
-    findings: list[Finding]
-
-
-def load_jsonl(path: Path, rel: str) -> Loaded:
-    try:
-        raw = read_bytes(path, rel)
-        text = decode_utf8(raw, rel)
-    except CorpusError as err:
-        code = "E101" if "no such file" in err.problem else "E102"
-        return Loaded(rel, [], [Finding(code, rel, None, None, err.problem)])
-    records, findings = [], []
-    for lineno, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            rec = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            findings.append(Finding("E103", rel, lineno, None, f"{exc.msg} at column {exc.colno}"))
-            continue
-        if not isinstance(rec, dict):
-            findings.append(Finding("E103", rel, lineno, None, f"a JSON {type(rec).__name__}, not an object"))
-            continue
-        records.append((lineno, rec))
-    return Loaded(rel, records, findings)
-
-
-def schema_findings(name: str, rec: dict, rel: str, line: int | None, fast: bool = False) -> list[Finding]:
-    """Level 2: all JSON Schema errors of one record, label errors under their own code.
-
-    With ``fast``, jsonschema-rs first says yes or no; only a rejected record is walked by
-    python-jsonschema for its messages, so the findings are the same either way.
-    """
-    if fast and schema.fast_validator(name).is_valid(rec):
-        return []
-    out = []
-    rid = rec.get("id") if isinstance(rec.get("id"), str) else None
-    if schema.too_deep(rec):
-        return [Finding("E201", rel, line, rid, f"(record): nested more than {schema.MAX_DEPTH} levels deep")]
-    for err in sorted(schema.validator(name).iter_errors(rec), key=lambda e: list(map(str, e.absolute_path))):
-        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path).lstrip(".") or "(record)"
-        is_label = err.validator == "enum" and err.absolute_path and err.absolute_path[-1] in schema.label_fields()
-        if is_label:
-            msg = f"{path}: unknown value {err.instance!r}; allowed: {', '.join(err.validator_value)}"
-            out.append(Finding("E202", rel, line, rid, msg))
-        else:
-            out.append(Finding("E201", rel, line, rid, f"{path}: {err.message}"))
-    return out
-
-
-def _spans(rec: dict) -> Iterator[tuple[str, dict]]:
-    for kind in kinds():
-        for i, span in enumerate(rec[kind.field]):
-            yield f"{kind.field}[{i}]", span[kind.label], span
-
-
-def slice_findings(where: str, text: str, start: int, end: int, got: str, code_range: str, code_text: str,
-                    code_ws: str | None) -> Iterator[tuple[str, str]]:
-    """(code, message) for one span against the text it indexes."""
-    if not 0 <= start < end <= len(text):
-        yield code_range, f"{where} offsets {start}:{end} are outside 0:{len(text)} or empty"
-        return
-    if text[start:end] != got:
-        yield code_text, f"{where} text {got!r} is not the slice {text[start:end]!r}"
-    elif code_ws and got != got.strip():
-        yield code_ws, f"{where} text {got!r} has whitespace at an edge"
-
-
-def sentence_content(rec: dict) -> Iterator[tuple[str, str]]:
-    """Level 3 checks inside one sentence record: every span's slice, then each kind's own checks."""
-    text = rec["text"]
-    seen: set[tuple] = set()
-    for where, label, span in _spans(rec):
-        yield from slice_findings(where, text, span["start"], span["end"], span["text"], "E309", "E310", "E311")
-        key = (where.split("[")[0], span["start"], span["end"], label)
-        if key in seen:
-            yield "E313", f"{where} repeats span {span['start']}:{span['end']}"
-        seen.add(key)
-    for kind in kinds():
-        for check in kind.checks:
-            yield from check(rec)
-
-
-def sequence_content(doc_id: str, doc_text: str | None, records: list[tuple[int, dict | None]],
-                     rel: str) -> Iterator[Finding]:
-    """Level 3 checks across the sentence records of one document file (layer or segments)."""
-    ids: dict[str, int] = {}
-    prev_end = 0
-    for pos, (line, rec) in enumerate(records):
-        if rec is None:  # failed level 1 or 2: not checked, but it keeps its place in the order
-            continue
-        rid = rec["id"]
-        if rec["doc_id"] != doc_id:
-            yield Finding("E302", rel, line, rid, f"doc_id {rec['doc_id']!r} in the file of {doc_id!r}")
-        if rid != sentence_id(rec["doc_id"], rec["index"]):
-            yield Finding("E303", rel, line, rid, f"id should be {sentence_id(rec['doc_id'], rec['index'])}")
-        if rid in ids:
-            yield Finding("E304", rel, line, rid, f"id already used on line {ids[rid]}")
-        ids.setdefault(rid, line)
-        if rec["index"] != pos or rec["start"] < prev_end:
-            yield Finding("E305", rel, line, rid, f"record {pos} has index {rec['index']} and starts at {rec['start']} "
-                                                  f"(previous sentence ends at {prev_end})")
-        prev_end = max(prev_end, rec["end"])
-        if doc_text is not None:
-            sl = doc_text[rec["start"]:rec["end"]]
-            if rec["end"] > len(doc_text) or sl != rec["text"]:
-                yield Finding("E306", rel, line, rid, f"text {rec['text'][:40]!r} is not the document slice "
-                                                      f"{rec['start']}:{rec['end']} {sl[:40]!r}")
-            elif sl != sl.strip():
-                yield Finding("E307", rel, line, rid, f"text {sl[:40]!r} has whitespace at an edge")
+from claimcorpus.validation import splitfile
+from claimcorpus.validation.codes import yields
+from claimcorpus.validation.finding import Finding
+from claimcorpus.validation.level1 import load_jsonl
+from claimcorpus.validation.level2 import schema_findings
+from claimcorpus.validation.level3 import sentence_content, sequence_content
 
 
 class Validator:
@@ -183,6 +42,7 @@ class Validator:
     def run(self, progress=None) -> list[Finding]:
         self.leftovers()
         self.documents()
+        self.splits()
         self.segment_files()
         layers = self.repo.layers()
         for layer in layers:
@@ -196,6 +56,7 @@ class Validator:
         return self.findings
 
     # -- leftovers of interrupted commands ------------------------------------
+    @yields("E107", "E101")
     def leftovers(self) -> None:
         """E107 for an interrupted write (txn.py); E101 for a layer folder that has files but no layer.json."""
         left = leftover(self.repo.root)
@@ -210,6 +71,7 @@ class Validator:
                                       f"folder {folder.name!r} has layer files but no layer.json")])
 
     # -- documents -----------------------------------------------------------
+    @yields("E101", "E102", "E104", "E105", "E106", "E108", "E203")
     def documents(self) -> None:
         repo, rel = self.repo, self.repo.rel(self.repo.manifest)
         if not repo.manifest.is_file():
@@ -234,22 +96,27 @@ class Validator:
             try:
                 raw = read_bytes(path, entry["path"])
             except CorpusError as err:
-                self.add([Finding("E101", rel, line, doc_id, f"{entry['path']}: {err.problem}")])
+                self.add([Finding(err.code, rel, line, doc_id, f"{entry['path']}: {err.problem}")])  # E101, E108
                 continue
             try:
                 text = canonical_text(raw, entry["path"])
             except CorpusError as err:
-                code = "E102" if "UTF-8" in err.problem else "E104"
-                self.add([Finding(code, entry["path"], None, doc_id, err.problem)])
+                self.add([Finding(err.code, entry["path"], None, doc_id, err.problem)])  # E102, E104
                 continue
             if sha256(raw) != entry["sha256_raw"] or sha256(text.encode()) != entry["sha256_text"]:
                 self.add([Finding("E105", entry["path"], None, doc_id, "sha256 differs from seeds/manifest.jsonl")])
             self.texts[doc_id] = text
 
+    def splits(self) -> None:
+        """annotations/splits.json against the manifest's documents (splitfile.py)."""
+        ids = {d for d in self.manifest_ids if isinstance(d, str)} if self.repo.manifest.is_file() else None
+        self.add(splitfile.findings(self.repo, ids))
+
     # -- segments ------------------------------------------------------------
     def _doc_files(self, folder: Path) -> list[tuple[str, Path]]:
         return sorted((p.stem, p) for p in folder.glob("*.jsonl"))
 
+    @yields("E301")
     def _records(self, name: str, doc_id: str, path: Path) -> tuple[str, list[tuple[int, dict]], bool]:
         """(relative path, the records that passed levels 1-2, whether that is every line of the file)."""
         rel = self.repo.rel(path)
@@ -272,6 +139,7 @@ class Validator:
         self.add(sequence_content(doc_id, self.texts.get(doc_id), placed, rel))
         return rel, good, complete
 
+    @yields("E101")
     def segment_files(self) -> None:
         for doc_id in sorted(self.texts):
             path = self.repo.segments_file(doc_id)
@@ -283,13 +151,14 @@ class Validator:
             self.segments[doc_id] = [(r["index"], r["start"], r["end"], r["text"]) for _, r in good]
 
     # -- layers --------------------------------------------------------------
+    @yields("E102", "E103", "E108", "E201", "E203", "E318", "E322")
     def layer(self, layer: str) -> None:
         meta_path = self.repo.layer_dir(layer) / "layer.json"
         rel = self.repo.rel(meta_path)
         try:
             meta = orjson.loads(decode_utf8(read_bytes(meta_path, rel), rel))
         except CorpusError as err:
-            self.add([Finding("E102", rel, None, None, err.problem)])
+            self.add([Finding(err.code, rel, None, None, err.problem)])  # E102, E108
         except orjson.JSONDecodeError as exc:
             self.add([Finding("E103", rel, exc.lineno, None, f"{exc.msg} at column {exc.colno}")])
         else:
@@ -298,11 +167,14 @@ class Validator:
             self.add(bad)
             if not bad and meta["layer"] != layer:
                 self.add([Finding("E318", rel, None, None, f"layer {meta['layer']!r} in folder {layer!r}")])
+            if not bad and layer == GOLD and meta["kind"] != "gold":
+                self.add([Finding("E322", rel, None, None, f"the gold layer is of kind {meta['kind']!r}")])
             if not bad and not schema.is_real_date(meta["date"]):
                 self.add([Finding("E203", rel, None, None, f"date {meta['date']!r} is not a real date")])
         for doc_id, path in self._doc_files(self.repo.layer_dir(layer)):
             self.layer_file(doc_id, path, self.segments.get(doc_id))
 
+    @yields("E308")
     def layer_file(self, doc_id: str, path: Path, segments: list | None) -> None:
         """One document's file of a layer: its records, their content, and its boundaries against ``segments``."""
         rel, good, complete = self._records("sentence", doc_id, path)

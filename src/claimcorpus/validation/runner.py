@@ -1,0 +1,106 @@
+"""The one runner: levels 1-3 (in ``jobs`` processes, optionally one shard), then level 4 on an engine.
+
+``validate``, ``build`` and ``resegment`` call it; the CLI only parses options.
+
+Level 4 forks worker processes. Before it starts, the runner drops what levels 1-3 held (the
+canonical texts of every document) and hands freed heap back to the system, so the gate's workers
+do not inherit it (at 1M sentences they did: summed RSS counted those pages three times).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+from dataclasses import dataclass
+from pathlib import Path
+
+from claimcorpus.errors import CorpusError, OptionError
+from claimcorpus.layout import GOLD, Repo
+from claimcorpus.validation.finding import Finding
+from claimcorpus.validation.parallel import FastValidator
+
+ENGINES = ("pandas", "spark")
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """'I/N' as (I, N) with 0 <= I < N; None for no shard.
+
+    >>> parse_shard("1/4"), parse_shard(None)
+    ((1, 4), None)
+    >>> parse_shard("4/4")
+    Traceback (most recent call last):
+    claimcorpus.errors.OptionError: --shard '4/4': not I/N with 0 <= I < N. Fix: e.g. --shard 0/4
+    """
+    if not text:
+        return None
+    i, _, n = text.partition("/")
+    if not (i.isdigit() and n.isdigit() and int(i) < int(n)):
+        raise OptionError(f"--shard {text!r}", "not I/N with 0 <= I < N", "e.g. --shard 0/4")
+    return int(i), int(n)
+
+
+def check_engine(engine: str) -> str:
+    if engine not in ENGINES:
+        raise OptionError(f"--engine {engine!r}", "unknown engine", "use --engine pandas or --engine spark")
+    return engine
+
+
+@dataclass
+class Report:
+    """What a run found, and what it read."""
+
+    findings: list[Finding]
+    n_documents: int
+    n_layers: int
+    n_records: int
+
+    @property
+    def summary(self) -> str:
+        return f"{self.n_documents} documents, {self.n_layers} layers, {self.n_records} records"
+
+
+def levels_1_3(repo: Repo, jobs: int | None = None, shard: tuple[int, int] | None = None) -> Report:
+    """Levels 1-3 over the repository, documents in ``jobs`` processes (the reference walk's findings)."""
+    v = FastValidator(repo, jobs=jobs, shard=shard)
+    findings = v.run()
+    report = Report(findings, len(v.texts), len(repo.layers()), v.n_records)
+    del v
+    release_memory()
+    return report
+
+
+def run(repo: Repo, *, jobs: int | None = 2, shard: tuple[int, int] | None = None, gate: bool = True,
+        engine: str = "pandas") -> Report:
+    """Every level, cheapest first: level 4 only when levels 1-3 found nothing, on the whole corpus, with a gold layer."""
+    check_engine(engine)
+    report = levels_1_3(repo, jobs, shard)
+    if gate and not report.findings and not shard and GOLD in repo.layers():
+        report.findings = level4(repo, engine, jobs)
+    return report
+
+
+def level4(repo: Repo, engine: str = "pandas", jobs: int | None = None) -> list[Finding]:
+    """The Great Expectations gate over the release tables the annotations make now."""
+    if check_engine(engine) == "spark":
+        from claimcorpus.validation.level4.spark import run_repo
+
+        return run_repo(repo).findings
+    from claimcorpus.validation.level4.batch import run_repo
+
+    return run_repo(repo, jobs).findings
+
+
+def gate(corpus: Path) -> list[Finding]:
+    """The gate as the build calls it: over the release just written to ``corpus``, batch by batch."""
+    from claimcorpus.validation.level4.batch import run_release
+
+    return run_release(corpus).findings
+
+
+def release_memory() -> None:
+    """Collect garbage and give the freed heap back to the system (glibc), before processes are forked."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to hand back
+        pass
