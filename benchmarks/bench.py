@@ -12,12 +12,15 @@ are laid out as documents of 15-40 sentences in paragraphs of 2-6.
 
 Each stage runs in its own subprocess; wall and CPU time are taken around the work inside
 it, peak RSS is the process's ``ru_maxrss`` (from ``os.wait4``, so stages do not pollute each
-other; for a stage that forks workers it is the largest single process). The ``claimcorpus
-validate`` stages run the command as a user does (interpreter start-up and imports included) and
-also record the peak of the RSS *summed over the command's process tree* (the command, its
-workers, Spark's JVM), sampled from /proc every 0.1 s. The issue-11 targets are judged from these
-figures by ``targets`` (bench.json holds them; bench.md shows them first). Writes
-``<out>/bench.md`` and ``<out>/bench.json``.
+other; for a stage that forks workers it is the largest single process). Every stage's process
+tree (the stage, the build's second process, a command's workers, Spark's JVM) is also sampled
+from /proc every 0.1 s: the peak RSS and PSS *summed over the tree*, and the tree's CPU seconds
+(``cpu_tree_s``, start-up and imports included; Spark's JVM is counted only this way). The
+``claimcorpus validate`` stages run the command as a user does (interpreter start-up and imports
+included). Each stage records the load average before and after it (the machine may be shared),
+and every Spark run gets ``SPARK_LOCAL_IP=127.0.0.1`` (loopback only). The issue-11 targets are
+judged from these figures by ``targets`` (bench.json holds them; bench.md shows them first).
+Writes ``<out>/bench.md`` and ``<out>/bench.json``.
 """
 
 from __future__ import annotations
@@ -392,20 +395,26 @@ def _generate(root: Path, work: Path, clock: Clock) -> dict:
     return info
 
 
-def _tree_memory(pid: int) -> tuple[int, int]:
+def _tree_memory(pid: int, cpu: dict | None = None) -> tuple[int, int]:
     """(RSS, PSS) in bytes of ``pid`` and all its descendants now, from /proc. RSS counts a page shared by
-    forked workers once per process; PSS splits it between them (the memory really in use)."""
+    forked workers once per process; PSS splits it between them (the memory really in use). ``cpu``
+    {pid: seconds} gets each process's user+system CPU so far (a process's last sample is its total,
+    to within the sampling interval: Spark's JVM is never waited for, so rusage does not count it)."""
     children: dict[int, list[int]] = defaultdict(list)
+    now: dict[int, float] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         children[int(fields[1])].append(int(stat.parent.name))
+        now[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / TICKS
     todo, rss, pss = [pid], 0, 0
     while todo:
         p = todo.pop()
         todo += children.get(p, [])
+        if cpu is not None and p in now:
+            cpu[p] = now[p]
         try:
             for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
                 if line.startswith(("Rss:", "Pss:")):
@@ -416,22 +425,43 @@ def _tree_memory(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class TreeSampler:
+    """Peak RSS and PSS summed over a process tree, and the tree's CPU seconds, sampled from /proc every 0.1 s."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self.peak_pss, self.cpu = pid, 0, 0, {}
+
+    def sample(self) -> None:
+        rss, pss = _tree_memory(self.pid, self.cpu)
+        self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
+
+    def figures(self) -> dict:
+        return {"rss_sum_mb": self.peak / 2**20, "pss_sum_mb": self.peak_pss / 2**20,
+                "cpu_tree_s": round(sum(self.cpu.values()), 2)}
+
+
 def _command(*args: str):
     """A `claimcorpus` command on the corpus, timed as a whole, with the peak RSS summed over its processes."""
     def stage(root: Path, work: Path, clock: Clock) -> dict:
         cmd = [str(Path(sys.executable).with_name("claimcorpus")), *args, "--root", str(root)]
-        peak = peak_pss = 0
         with clock:
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                    env={**os.environ, **SPARK_ENV})
+            tree = TreeSampler(proc.pid)
             while proc.poll() is None:
-                rss, pss = _tree_memory(proc.pid)
-                peak, peak_pss = max(peak, rss), max(peak_pss, pss)
+                tree.sample()
                 time.sleep(0.1)
             out, err = proc.communicate()
         last = (out.strip().splitlines() or [""])[-1]
-        return {"exit": proc.returncode, "rss_sum_mb": peak / 2**20, "pss_sum_mb": peak_pss / 2**20,
-                "note": last[:120] or err.strip()[-200:]}
+        return {"exit": proc.returncode, **tree.figures(), "note": last[:120] or err.strip()[-200:]}
     return stage
+
+
+# Spark binds loopback only, whatever the machine's hostname resolves to (the engine sets it too)
+SPARK_ENV = {"SPARK_LOCAL_IP": "127.0.0.1"}
 
 
 def _segment_ours(text):
@@ -494,12 +524,19 @@ def run_stage(name: str, root: Path, work: Path, env: dict | None = None) -> dic
     result = work / "stage.json"
     result.unlink(missing_ok=True)
     cmd = [sys.executable, __file__, "--stage", name, "--root", str(root), "--work", str(work)]
-    proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})})
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.Popen(cmd, env={**os.environ, **SPARK_ENV, **(env or {})})
+    tree = TreeSampler(proc.pid)
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        tree.sample()
+        time.sleep(0.1)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         return {"error": f"exit {proc.returncode}", "rss_mb": usage.ru_maxrss / 1024}
-    return {**json.loads(result.read_text()), "rss_mb": usage.ru_maxrss / 1024}
+    # a stage's own figures (the command stages' tree) win over the stage process's tree
+    return {**tree.figures(), **json.loads(result.read_text()), "rss_mb": usage.ru_maxrss / 1024}
 
 
 def run_stage_inline(name: str, root: Path, work: Path, env: dict | None = None) -> dict:
@@ -553,8 +590,13 @@ LIMITS = [
     ("claimcorpus validate, levels 1-4, wall s", VALIDATE, "wall_s", 120),
     ("claimcorpus validate, levels 1-4, peak RSS summed over processes, MB", VALIDATE, "rss_sum_mb", 2048),
     ("build / bare pyarrow.parquet write of the same rows", BUILD_STAGE, "ratio", 3),
-    ("build, peak RSS MB", BUILD_STAGE, "rss_mb", 1536),
+    ("build, peak RSS MB (summed over its processes where sampled)", BUILD_STAGE, "memory", 1536),
 ]
+
+
+def _memory(st: dict) -> float | None:
+    """A stage's peak memory: RSS summed over its process tree where sampled, else its largest process's."""
+    return st.get("rss_sum_mb", st.get("rss_mb"))
 
 
 def targets(report: dict) -> list[dict]:
@@ -569,7 +611,7 @@ def targets(report: dict) -> list[dict]:
         n = ran[-1]
         st = report["sizes"][n]["stages"]
         value = (st[stage]["wall_s"] / st[PQ_WRITE]["wall_s"] if key == "ratio" and "wall_s" in st.get(PQ_WRITE, {})
-                 else st[stage].get(key))
+                 else _memory(st[stage]) if key == "memory" else st[stage].get(key))
         verdict = "not run" if value is None else "met" if value <= limit else "missed"
         if st[stage].get("exit"):
             verdict = f"failed (exit {st[stage]['exit']})"
@@ -578,7 +620,7 @@ def targets(report: dict) -> list[dict]:
            and "wall_s" in report["sizes"][n]["stages"][BUILD_STAGE]]
     if len(ran) >= 2:
         lo, hi = ran[0], ran[-1]
-        growth = report["sizes"][hi]["stages"][BUILD_STAGE]["rss_mb"] / report["sizes"][lo]["stages"][BUILD_STAGE]["rss_mb"]
+        growth = _memory(report["sizes"][hi]["stages"][BUILD_STAGE]) / _memory(report["sizes"][lo]["stages"][BUILD_STAGE])
         out.append({"target": f"build peak RSS flat: {hi} vs {lo} sentences (x{int(hi) // int(lo)} rows)",
                     "sentences": int(hi), "value": growth, "limit": 10,
                     "verdict": "met" if growth < 10 else "missed"})
@@ -593,16 +635,19 @@ def markdown(report: dict) -> str:
              f"Machine: {report['machine']}. Command: `{report['command']}`. Load average before each size: "
              + ", ".join(f"{n}: {res.get('load_before', '-')}" for n, res in report["sizes"].items()) + ".", "",
              *targets_table(report).splitlines()]
-    lines += ["", "| sentences | stage | wall s | CPU s | peak RSS MB (largest process) | peak RSS MB (summed) | "
-              "peak PSS MB (summed) | MB/s | note |", "|---|---|---|---|---|---|---|---|---|"]
+    lines += ["", "| sentences | stage | wall s | CPU s | CPU s (process tree) | peak RSS MB (largest process) | "
+              "peak RSS MB (summed) | peak PSS MB (summed) | MB/s | load before / after | note |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for size, res in report["sizes"].items():
         for name, st in res["stages"].items():
             mbps = st["mb"] / st["wall_s"] if st.get("mb") and st.get("wall_s") else None
             note = st.get("skipped") or st.get("error") or ", ".join(
                 f"{k} {_fmt(st[k])}" for k in ("sentences", "records", "rows", "findings", "agreement_with_ours", "exit",
                                                "note") if st.get(k) is not None)
-            lines.append(f"| {size} | {name} | {_fmt(st.get('wall_s'))} | {_fmt(st.get('cpu_s'))} | "
-                         f"{_fmt(st.get('rss_mb'))} | {_fmt(st.get('rss_sum_mb'))} | {_fmt(st.get('pss_sum_mb'))} | {_fmt(mbps)} | {note.replace('|', '/')} |")
+            load = f"{_fmt(st['load_before'])} / {_fmt(st['load_after'])}" if "load_before" in st else "-"
+            lines.append(f"| {size} | {name} | {_fmt(st.get('wall_s'))} | {_fmt(st.get('cpu_s'))} | {_fmt(st.get('cpu_tree_s'))} | "
+                         f"{_fmt(st.get('rss_mb'))} | {_fmt(st.get('rss_sum_mb'))} | {_fmt(st.get('pss_sum_mb'))} | {_fmt(mbps)} | "
+                         f"{load} | {note.replace('|', '/')} |")
     lines += ["", "| sentences | ratio | value |", "|---|---|---|"]
     for size, res in report["sizes"].items():
         lines += [f"| {size} | {k} | {_fmt(v)} |" for k, v in res["ratios"].items()]
@@ -611,22 +656,26 @@ def markdown(report: dict) -> str:
 
 def bench(sizes: list[int], out: Path, reference_max: int = 100_000, build_max: int = 1_000_000,
           ge_max: int = 100_000, log=print, runner=run_stage, only: list[str] | None = None,
-          cache: Path | None = None) -> dict:
+          cache: Path | None = None, append: bool = False) -> dict:
     """Generate each corpus, run every stage on it, write bench.md and bench.json into ``out``.
 
     ``only``: run just the stages whose name contains one of these strings (and generate); ``cache``: keep
-    each size's synthetic repository in ``cache/repo-<n>`` and reuse it.
+    each size's synthetic repository in ``cache/repo-<n>`` and reuse it; ``append``: add this run's stages
+    to ``out/bench.json`` (a stage run again replaces its figures) and judge the targets on them all.
     """
     out.mkdir(parents=True, exist_ok=True)
-    report = {"machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
-              "command": "scripts/bench --sizes " + ",".join(map(str, sizes))
-                         + (f" --only {shlex.quote(','.join(only))}" if only else ""),
+    command = ("scripts/bench --sizes " + ",".join(map(str, sizes))
+               + (f" --only {shlex.quote(','.join(only))}" if only else ""))
+    report = {"machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}", "command": command,
               "seed": SEED, "sizes": {}}
+    if append and (out / "bench.json").is_file():
+        report = json.loads((out / "bench.json").read_text(encoding="utf-8"))
+        report["command"] += f"; then {command} --append"
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix=f"claimcorpus-bench-{n}.") as tmp:
             root, work = (cache / f"repo-{n}" if cache else Path(tmp) / "repo"), Path(tmp) / "work"
             work.mkdir()
-            stages, load = {}, os.getloadavg()[0]
+            stages, load = dict(report["sizes"].get(str(n), {}).get("stages", {})), os.getloadavg()[0]
             for name in STAGES:
                 limit = reference_max if name in REFERENCE else build_max if name in BUILD else ge_max if name == GE else n
                 if only and name != "generate" and not any(o in name for o in only):
@@ -634,10 +683,13 @@ def bench(sizes: list[int], out: Path, reference_max: int = 100_000, build_max: 
                 if n > limit:
                     stages[name] = {"skipped": f"not run above {limit} sentences"}
                     continue
-                stages[name] = runner(name, root, work, {"CLAIMCORPUS_BENCH_N": str(n)})
+                before = round(os.getloadavg()[0], 1)
+                stages[name] = {**runner(name, root, work, {"CLAIMCORPUS_BENCH_N": str(n)}),
+                                "load_before": before, "load_after": round(os.getloadavg()[0], 1)}
                 log(f"{n:>8} {name}: " + json.dumps({k: _fmt(v) for k, v in stages[name].items()}))
             report["sizes"][str(n)] = {"stages": stages, "ratios": ratios(stages), "load_before": round(load, 1),
                                        "load_after": round(os.getloadavg()[0], 1)}
+            report["sizes"] = dict(sorted(report["sizes"].items(), key=lambda kv: int(kv[0])))
         report["targets"] = targets(report)
         (out / "bench.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         (out / "bench.md").write_text(markdown(report), encoding="utf-8")
@@ -658,6 +710,8 @@ def main(argv: list[str] | None = None) -> None:
                    help="skip the separate GE-level stage above this size (the validate stages include it at every size)")
     p.add_argument("--only", help="comma-separated parts of stage names: run just those stages (and generate)")
     p.add_argument("--cache", type=Path, help="keep each size's synthetic repository in CACHE/repo-<n> and reuse it")
+    p.add_argument("--append", action="store_true",
+                   help="add this run's stages to OUT/bench.json (e.g. the Spark stage after build and load)")
     p.add_argument("--stage", help=argparse.SUPPRESS)
     p.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -666,7 +720,7 @@ def main(argv: list[str] | None = None) -> None:
         _stage_main(a.stage, a.root, a.work)
         return
     report = bench([int(s) for s in a.sizes.split(",")], a.out, a.reference_max, a.build_max, a.ge_max,
-                   only=a.only.split(",") if a.only else None, cache=a.cache)
+                   only=a.only.split(",") if a.only else None, cache=a.cache, append=a.append)
     sys.stdout.write(markdown(report))
 
 

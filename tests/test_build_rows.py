@@ -274,3 +274,33 @@ def test_token_tags_equal_spacys_biluo_to_iob_on_every_gold_sentence() -> None:
         want = biluo_to_iob(offsets_to_biluo_tags(doc, spans))
         assert [names[t] for t in tables.token_row(rec)["ner_tags"]] == want, rec["id"]
     assert len(recs) > 10
+
+
+TRICKY = ["Ukrainians  in New  York and Soviet-era Kyiv-based firms.", "  leading spaces,\ttabs\t\tand a\u00a0no-break space ",
+          "U.S.-led talks (in Kyiv's centre) cost $4.5bn — \"not enough\", he said...", "", " ", "a"]
+
+
+def test_token_rows_are_spacys_tokens_and_char_span_expand() -> None:
+    """token_row reads tokens as arrays and aligns spans itself: the tokens and starts must be spaCy's Token
+    objects, and the alignment spaCy's ``Doc.char_span(alignment_mode="expand")`` for every (start, end) pair."""
+    import spacy
+
+    from claimcorpus import tables
+    from conftest import ROOT
+
+    nlp = spacy.blank("en")  # spaCy itself, not the project's cached copy
+    texts = TRICKY + [json.loads(line)["text"] for p in sorted((ROOT / "annotations" / "gold").glob("*.jsonl"))
+                      for line in p.read_text(encoding="utf-8").splitlines()]
+    pairs = 0
+    for text in texts:
+        doc = nlp(text)
+        row = tables.token_row({"id": "x", "doc_id": "x", "text": text, "entities": []})
+        assert row["tokens"] == [t.text for t in doc] and row["token_starts"] == [t.idx for t in doc], text
+        starts, lengths, spaces = ([t.idx for t in doc], [len(t) for t in doc], [len(t.whitespace_) for t in doc])
+        for s in range(len(text) + 1):
+            for e in range(s + 1, min(len(text), s + 40) + 1):
+                span = doc.char_span(s, e, alignment_mode="expand")
+                assert tables._expand(starts, lengths, spaces, s, e) == (
+                    None if span is None else (span.start, span.end)), (text, s, e)
+                pairs += 1
+    assert pairs > 10_000

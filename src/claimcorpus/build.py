@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import filecmp
 import json
-from collections import Counter
+import multiprocessing
+import os
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from claimcorpus import tables
-from claimcorpus.configs import configs
+from claimcorpus.configs import configs, encoded_gold
 from claimcorpus.documents import Document, read_manifest
 from claimcorpus.errors import ReleaseError
 from claimcorpus.layers import read_layer, read_meta
@@ -72,22 +75,29 @@ class Source:
                               "adjudicate it into annotations/gold/ or remove it from the manifest")
         return read_layer(self.repo, GOLD, doc_id)
 
-    def layer_rows(self, doc_id: str) -> Iterator[dict]:
+    def layer_rows(self, doc_id: str, gold: list[dict] | None = None) -> Iterator[dict]:
+        """Rows of every layer of ``doc_id``; ``gold``: its gold records already encoded (not read again)."""
         for layer in self.layers:
             if self.repo.layer_file(layer, doc_id).is_file():
                 meta = self.metas[layer]
+                head = {"layer": layer, "annotator": meta["annotator"], "guidelines_version": meta["guidelines_version"]}
+                if layer == GOLD and gold is not None:
+                    yield from ({**head, **rec} for rec in gold)
+                    continue
                 for rec in read_layer(self.repo, layer, doc_id):
-                    yield {"layer": layer, "annotator": meta["annotator"],
-                           "guidelines_version": meta["guidelines_version"], **tables.encode_sentence(rec)}
+                    yield {**head, **tables.encode_sentence(rec)}
 
 
 def document_rows(src: Source, doc_id: str, names) -> dict[str, list[dict]]:
-    """Rows of each named config (configs.py) for one document, and its gold records under "gold"."""
+    """Rows of each named config (configs.py) for one document, and its gold records under "gold".
+
+    The gold records are encoded once (configs.encoded) for the sentences config and the gold layer's rows."""
     entry = src.entries[doc_id]
-    data = {"docs": {doc_id: Document(entry, src.text(doc_id) if "documents" in names else "")},
-            "gold": {doc_id: src.gold(doc_id)},
-            "layer_rows": [(doc_id, row) for row in src.layer_rows(doc_id)] if "layers" in names else []}
-    return {"gold": data["gold"][doc_id], **{c.name: c.rows(data, [doc_id]) for c in configs() if c.name in names}}
+    gold = src.gold(doc_id)
+    data = {"docs": {doc_id: Document(entry, src.text(doc_id) if "documents" in names else "")}, "gold": {doc_id: gold}}
+    encoded = encoded_gold(data, [doc_id])
+    data["layer_rows"] = [(doc_id, row) for row in src.layer_rows(doc_id, encoded)] if "layers" in names else []
+    return {"gold": gold, **{c.name: c.rows(data, [doc_id]) for c in configs() if c.name in names}}
 
 
 class LazyGold(Mapping):
@@ -117,9 +127,13 @@ class SplitWriter:
         self.in_shard = self.rows = self.nbytes = 0
 
     def write(self, rows: list[dict]) -> None:
-        if not rows:
+        if rows:
+            self.write_table(pa.Table.from_pylist(rows, schema=self.schema))
+
+    def write_table(self, table: pa.Table) -> None:
+        """Append ``table`` (of this config's schema) as one row group."""
+        if not table.num_rows:
             return
-        table = pa.Table.from_pylist(rows, schema=self.schema)
         if self.writer is not None and self.in_shard >= self.shard_bytes:
             self.writer.close()
             self.writer = None
@@ -145,7 +159,8 @@ class SplitWriter:
 
 
 class Stats:
-    """The gold statistics the dataset card reports, counted as documents stream past."""
+    """The gold statistics the dataset card reports, counted as documents stream past, and the sentence its
+    picture draws (picture.choose's pick, ranked from the tokens config's rows as they are written)."""
 
     def __init__(self) -> None:
         self.n = 0
@@ -153,6 +168,8 @@ class Stats:
         self.flagged = Counter()  # flag name -> sentences with the flag
         self.flag_spans = Counter()  # flag name -> spans whose ``when`` field is true (flags with one)
         self.labels = {k.field: Counter() for k in kinds()}
+        self.picture: dict | None = None
+        self._rank: tuple | None = None
 
     def add(self, recs: list[dict]) -> None:
         for r in recs:
@@ -165,36 +182,116 @@ class Stats:
                 if f.when:
                     self.flag_spans[f.name] += sum(x[f.when] for x in r[k.field])
 
+    def rank(self, recs: list[dict], tokens: pa.Table) -> None:
+        """Keep the best picture candidate among ``recs``, whose token rows ``tokens`` holds (same order)."""
+        from claimcorpus import picture
+
+        for rec, n in zip(recs, pc.list_value_length(tokens["tokens"]).to_pylist(), strict=True):
+            if picture.drawable(rec) and (self._rank is None or picture.rank(rec, n) < self._rank):
+                self.picture, self._rank = rec, picture.rank(rec, n)
+
+
+# Configs made from each document's gold records alone (configs.py), in a second process: the tokenizer
+# is most of a build's time. The worker reads the gold files itself and returns Arrow tables per document.
+SECOND_PROCESS = ("tokens",)
+AHEAD_DOCS = 2 * 400  # documents the second process may run ahead of the writer (about two row groups)
+CHUNK_DOCS = 16  # documents per task
+_WORKER: dict = {}
+
+
+def _gold_tables(doc_ids: list[str]) -> list[dict[str, pa.Table]]:
+    """In the second process: {config: table} of each document of ``doc_ids`` for the SECOND_PROCESS configs."""
+    src, made = _WORKER["src"], _WORKER["configs"]
+    out = []
+    for doc_id in doc_ids:
+        data = {"gold": {doc_id: src.gold(doc_id)}}
+        out.append({c.name: pa.Table.from_pylist(c.rows(data, [doc_id]), schema=_WORKER["schemas"][c.name]) for c in made})
+    return out
+
+
+class GoldTables:
+    """The SECOND_PROCESS configs of a split's documents, in order, made ``AHEAD_DOCS`` ahead by one forked
+    worker (or here, with ``jobs`` 1); ``take(n)`` gives the next ``n`` documents' tables, concatenated."""
+
+    def __init__(self, src: Source, doc_ids: list[str], names: list[str], schemas: dict, jobs: int) -> None:
+        _WORKER.update(src=src, configs=[c for c in configs() if c.name in names], schemas=schemas)
+        self.names = names
+        self.chunks = iter([doc_ids[i:i + CHUNK_DOCS] for i in range(0, len(doc_ids), CHUNK_DOCS)])
+        self.pool = multiprocessing.get_context("fork").Pool(1) if jobs > 1 and names else None
+        self.queue: deque = deque()
+        if not names:
+            self.chunks = iter(())
+        self.ready: deque = deque()
+        self._fill()
+
+    def _fill(self) -> None:
+        while len(self.queue) * CHUNK_DOCS < AHEAD_DOCS:
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                return
+            self.queue.append(self.pool.apply_async(_gold_tables, (chunk,)) if self.pool else chunk)
+
+    def take(self, n_docs: int) -> dict[str, pa.Table]:
+        if not self.names:
+            return {}
+        while len(self.ready) < n_docs:
+            item = self.queue.popleft()
+            self.ready.extend(item.get() if self.pool else _gold_tables(item))
+            self._fill()
+        docs = [self.ready.popleft() for _ in range(n_docs)]
+        return {c: pa.concat_tables([d[c] for d in docs]).combine_chunks() for c in self.names}
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
 
 def write_configs(src: Source, out: Path, names=None, progress=None, shard_bytes: int = SHARD_BYTES,
-                  row_group_sentences: int = ROW_GROUP_SENTENCES) -> tuple[dict, dict, Stats]:
+                  row_group_sentences: int = ROW_GROUP_SENTENCES, jobs: int | None = None) -> tuple[dict, dict, Stats]:
     """Stream every split's documents into ``out/data/<config>/`` (every config, or those ``names`` lists);
-    returns (counts, num_bytes, stats)."""
+    returns (counts, num_bytes, stats). ``jobs`` 2 (the default on two cores or more) makes the
+    SECOND_PROCESS configs in a forked worker while this process makes the others."""
     wanted = [c.name for c in configs() if names is None or c.name in names]
     schemas = {c.name: c.features().arrow_schema for c in configs() if c.name in wanted}
+    jobs = jobs or min(2, os.cpu_count() or 1)
+    derived = {c.name: c.derive for c in configs() if c.name in wanted and c.derive and c.derive[0] in wanted}
+    apart = [c for c in wanted if c in SECOND_PROCESS and c not in derived]
+    here = [c for c in wanted if c not in apart and c not in derived]
     counts: dict[str, dict[str, int]] = {c: {} for c in wanted}
     nbytes: dict[str, dict[str, int]] = {c: {} for c in wanted}
     stats = Stats()
-    for split, doc_ids in src.splits.items():
-        if not doc_ids:
-            continue
-        writers = {c: SplitWriter(out / "data" / c, split, schemas[c], shard_bytes) for c in wanted}
-        pending: dict[str, list[dict]] = {c: [] for c in wanted}
-        held = 0
-        for i, doc_id in enumerate(doc_ids, start=1):
-            rows = document_rows(src, doc_id, wanted)
-            stats.add(rows["gold"])
-            held += len(rows["gold"])
+    made = GoldTables(src, [d for ids in src.splits.values() for d in ids], apart, {c: schemas[c] for c in apart}, jobs)
+    try:
+        for split, doc_ids in src.splits.items():
+            if not doc_ids:
+                continue
+            writers = {c: SplitWriter(out / "data" / c, split, schemas[c], shard_bytes) for c in wanted}
+            pending: dict[str, list[dict]] = {c: [] for c in here}
+            gold: list[dict] = []
+            held = 0
+            for i, doc_id in enumerate(doc_ids, start=1):
+                rows = document_rows(src, doc_id, here)
+                stats.add(rows["gold"])
+                gold += rows["gold"]
+                held += 1
+                for c in here:
+                    pending[c] += rows[c]
+                if len(gold) >= row_group_sentences or i == len(doc_ids):
+                    group = made.take(held)
+                    group |= {c: pa.Table.from_pylist(pending[c], schema=schemas[c]) for c in here}
+                    group |= {c: fn(group[of], schemas[c]) for c, (of, fn) in derived.items()}
+                    for c in wanted:
+                        writers[c].write_table(group[c])
+                    if "tokens" in group:
+                        stats.rank(gold, group["tokens"])
+                    pending, gold, held = {c: [] for c in here}, [], 0
+                    if progress:
+                        progress(f"{split}: {i} of {len(doc_ids)} documents")
             for c in wanted:
-                pending[c] += rows[c]
-            if held >= row_group_sentences or i == len(doc_ids):
-                for c in wanted:
-                    writers[c].write(pending[c])
-                pending, held = {c: [] for c in wanted}, 0
-                if progress:
-                    progress(f"{split}: {i} of {len(doc_ids)} documents")
-        for c in wanted:
-            counts[c][split], nbytes[c][split] = writers[c].close()
+                counts[c][split], nbytes[c][split] = writers[c].close()
+    finally:
+        made.close()
     return counts, nbytes, stats
 
 
@@ -249,9 +346,8 @@ def build_into(repo: Repo, out: Path, gate: Callable[[Path], list] | None = None
         "schema_sha256": {p.name: sha256(p.read_bytes()) for p in sorted(repo.schema_dir.glob("*.schema.json"))},
     }
     write_text(out / "release.json", json.dumps(release, indent=2, sort_keys=True) + "\n")
-    gold = LazyGold(src)
-    data = {"gold": gold, "splits": src.splits}
-    picture.write([r for d in sorted(gold) for r in gold[d]], out, previous=repo.corpus)
+    data = {"gold": LazyGold(src), "splits": src.splits, "picture": stats.picture}
+    picture.write([stats.picture] if stats.picture else [], out, previous=repo.corpus)
     card_text = card.render(repo, src.splits, stats, release, data)
     write_text(out / "README.md", card_text)
     write_text(out / "croissant.json", croissant.render(release, card_text))

@@ -115,7 +115,7 @@ def bibtex(version: str) -> str:
 def picture_section(data: dict) -> str:
     from claimcorpus import picture
 
-    rec = picture.choose([r for d in sorted(data["gold"]) for r in data["gold"][d]])
+    rec = data["picture"] if "picture" in data else picture.choose([r for d in sorted(data["gold"]) for r in data["gold"][d]])
     if rec is None:
         return "No gold sentence has an entity, a hedge cue and a claim, so none is drawn.\n"
     return (f"Gold sentence `{rec['id']}` drawn with spaCy's displaCy (made by the build; "
@@ -133,7 +133,8 @@ def baselines_section(repo: Repo, data: dict) -> str:
 
 
 def render(repo: Repo, splits: dict, stats, release: dict, data: dict) -> str:
-    """The card; ``stats`` are build.Stats, ``data`` {"gold": doc_id -> records (read on access), "splits"}."""
+    """The card; ``stats`` are build.Stats, ``data`` {"gold": doc_id -> records (read on access), "splits"} and
+    "picture", the sentence drawn (picture.choose over the gold, unless given)."""
     prose = CARD_PROSE.read_text(encoding="utf-8")
     examples = "\n".join(f'{c.name} = load_dataset("corpus", "{c.name}")  # {c.description}' for c in release_configs())
     return (_yaml(splits, release)

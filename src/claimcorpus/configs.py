@@ -29,10 +29,23 @@ class Config:
     rows: Callable[[dict, list[str]], list[dict]]
     description: str
     default: bool = False
+    # (config, fn): the same rows made from that config's Arrow table as fn(table, schema), column-wise
+    # (the streaming build does this; ``rows`` stays the reference)
+    derive: tuple[str, Callable] | None = None
 
 
 def _gold(data: dict, doc_ids: list[str]) -> list[dict]:
     return [r for d in doc_ids for r in data["gold"][d]]
+
+
+def encoded_gold(data: dict, doc_ids: list[str]) -> list[dict]:
+    """The gold records of ``doc_ids`` with ClassLabel ids (tables.encode_sentence), encoded once per document:
+    the sentences config and the gold layer's rows share them (kept in ``data["encoded"]``)."""
+    done = data.setdefault("encoded", {})
+    for d in doc_ids:
+        if d not in done:
+            done[d] = [tables.encode_sentence(r) for r in data["gold"][d]]
+    return [r for d in doc_ids for r in done[d]]
 
 
 def _documents(data: dict, doc_ids: list[str]) -> list[dict]:
@@ -60,7 +73,7 @@ def configs() -> list[Config]:
     spans = sorted(kinds(), key=lambda k: (SPAN_ORDER.index(k.field) if k.field in SPAN_ORDER else len(SPAN_ORDER)))
     return [
         Config("sentences", features.sentence_features,
-               lambda data, ids: [tables.encode_sentence(r) for r in _gold(data, ids)],
+               encoded_gold,
                "one row per sentence with nested " + ", ".join(k.unit.split()[0] for k in kinds()[:-1])
                + f" and {kinds()[-1].unit.split()[0]} spans (gold)", default=True),
         Config("documents", features.document_features, _documents, "canonical document text and manifest fields"),
@@ -71,10 +84,12 @@ def configs() -> list[Config]:
                "every raw annotation layer (independent passes and gold), one row per sentence per layer"),
         Config("standoff", features.standoff_features,
                lambda data, ids: [standoff.strip_row(r) for r in _layers(data, ids)],
-               "licence-safe: every layer's annotations with text_sha256 and no text; `claimcorpus rehydrate` adds your copy"),
+               "licence-safe: every layer's annotations with text_sha256 and no text; `claimcorpus rehydrate` adds your copy",
+               derive=("layers", standoff.strip_table)),
         Config("standoff_documents", features.standoff_document_features,
                lambda data, ids: [{k: v for k, v in r.items() if k != "text"} for r in _documents(data, ids)],
-               "licence-safe: the documents config without text (hashes, lengths, metadata)"),
+               "licence-safe: the documents config without text (hashes, lengths, metadata)",
+               derive=("documents", standoff.strip_table)),
     ]
 
 

@@ -41,11 +41,21 @@ def labelled_spans(rec: dict) -> list[tuple[int, int, str]]:
     return sorted(out)
 
 
+def drawable(rec: dict) -> bool:
+    """A sentence the picture may show: it has an entity, a hedge cue and a claim."""
+    return bool(rec["entities"] and rec["hedges"] and rec["claims"])
+
+
+def rank(rec: dict, n_tokens: int) -> tuple:
+    """The order `choose` picks by: fewest tokens, then lowest position (the build ranks as it streams)."""
+    return n_tokens, rec["doc_id"], rec["index"]
+
+
 def choose(records: list[dict]) -> dict | None:
     from claimcorpus.agreement import token_offsets
 
-    full = [r for r in records if r["entities"] and r["hedges"] and r["claims"]]
-    return min(full, key=lambda r: (len(token_offsets(r["text"])), r["doc_id"], r["index"])) if full else None
+    full = [r for r in records if drawable(r)]
+    return min(full, key=lambda r: rank(r, len(token_offsets(r["text"])))) if full else None
 
 
 def doc_of(rec: dict):

@@ -24,6 +24,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
@@ -47,6 +48,32 @@ def strip_row(row: dict) -> dict:
     """A ``layers`` row (encoded labels) without any text, with the sentence text's sha256."""
     return {("text_sha256" if k == "text" else k): (sha256(v.encode("utf-8")) if k == "text" else _drop_text(v))
             for k, v in row.items()}
+
+
+def strip_table(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``strip_row`` column-wise: a ``layers`` table (or ``documents``, for ``standoff_documents``) as ``schema``
+    (the standoff config's), every text field dropped at any depth and ``text_sha256`` where it is a column
+    of the standoff schema. The streaming build makes the standoff configs this way; the rows are the same."""
+    cols = []
+    for name in schema.names:
+        if name == "text_sha256":
+            texts = table["text"].combine_chunks().to_pylist()
+            cols.append(pa.array([None if t is None else sha256(t.encode("utf-8")) for t in texts], pa.string()))
+        else:
+            cols.append(_drop_text_array(table[name].combine_chunks()))
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+def _drop_text_array(arr: pa.Array) -> pa.Array:
+    mask = arr.is_null() if arr.null_count else None
+    if pa.types.is_struct(arr.type):
+        keep = [i for i in range(arr.type.num_fields) if arr.type.field(i).name != "text"]
+        children = [_drop_text_array(arr.field(i)) for i in keep]
+        fields = [pa.field(arr.type.field(i).name, c.type, arr.type.field(i).nullable) for i, c in zip(keep, children)]
+        return pa.StructArray.from_arrays(children, fields=fields, mask=mask)
+    if pa.types.is_list(arr.type):
+        return pa.ListArray.from_arrays(arr.offsets, _drop_text_array(arr.values), mask=mask)
+    return arr
 
 
 def _front(text: str) -> tuple[dict, str]:

@@ -8,6 +8,7 @@ Label strings become ClassLabel integers here, in schema order. A flat entity ro
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Iterable, Iterator
 
@@ -32,27 +33,36 @@ def encode(label_set: str, value: str) -> int:
     return _index(label_set)[value]
 
 
-def _encode(value, feature):
-    """``value`` shaped as ``feature`` (features.py): label strings to ids, absent fields to None."""
+def _encoder(feature):
+    """A function shaping a value as ``feature`` (features.py): label strings to ids, absent fields to None.
+
+    Made once per feature (the build calls it for every span of every sentence): a struct becomes a dict
+    of its fields, a ClassLabel its id (a dict lookup; ``str2int`` for anything else, as datasets does),
+    anything else the value itself.
+    """
     if isinstance(feature, dict):
-        value = value or {}
-        return {k: _encode(value.get(k), f) for k, f in feature.items()}
+        fields = [(k, _encoder(f)) for k, f in feature.items()]
+
+        def struct(value):
+            value = value or {}
+            return {k: value.get(k) if enc is None else enc(value.get(k)) for k, enc in fields}
+        return struct
     if isinstance(feature, ClassLabel):
-        return None if value is None else feature.str2int(value)
-    return value
+        ids = {name: i for i, name in enumerate(feature.names)}
+        return lambda value: None if value is None else ids[value] if value in ids else feature.str2int(value)
+    return None
 
 
 @schema.cached
-def _span_feature(kind: SpanKind) -> dict:
-    return sentence_features()[kind.field].feature
+def _span_encoders() -> tuple:
+    return tuple((kind.field, _encoder(sentence_features()[kind.field].feature)) for kind in kinds())
 
 
 def encode_sentence(rec: dict) -> dict:
     """A layer record with label strings replaced by ClassLabel ids and absent source offsets as None."""
     out = {k: rec[k] for k in ("id", "doc_id", "index", "text", "start", "end")}
-    for kind in kinds():
-        feature = _span_feature(kind)
-        out[kind.field] = [_encode(span, feature) for span in rec[kind.field]]
+    for field, enc in _span_encoders():
+        out[field] = [enc(span) for span in rec[field]]
     out |= {f.name: rec[f.name] for _, f in flags()}
     return out
 
@@ -70,27 +80,55 @@ def span_rows(kind: SpanKind, records: Iterable[dict]) -> Iterator[dict]:
 tokenizer_info = tokens.release_info
 
 
-def token_row(rec: dict) -> dict:
-    """Tokens and IOB2 tags of one sentence.
+def token_row(rec: dict, doc=None) -> dict:
+    """Tokens and IOB2 tags of one sentence (``doc``: its spaCy Doc, if already made).
 
     An entity edge inside a token (e.g. 'Soviet' in 'Soviet-era' when the tokenizer keeps it whole)
     is widened to the token boundary, so the tag goes to the token holding the edge. The tags are
     what ``biluo_to_iob(offsets_to_biluo_tags(doc, spans))`` gives for these token-aligned spans (B- on
     the first token, I- on the rest; tests/test_build_rows.py compares the two), set directly: spaCy's
     function walks every token of the sentence for each call and was most of the build's time.
+    Tokens are read as arrays (``Doc.to_array``), not as Token objects, and aligned by ``_expand``.
     """
-    doc = tokens.nlp()(rec["text"])
-    tags, ids = [0] * len(doc), _iob_ids()
+    text = rec["text"]
+    doc = tokens.nlp()(text) if doc is None else doc
+    starts, lengths, spaces = doc.to_array(_token_attrs()).reshape(-1, 3).T.tolist()
+    tags, ids = [0] * len(starts), _iob_ids()
     taken: set[int] = set()
     for e in sorted(rec["entities"], key=lambda x: x["start"]):
-        span = doc.char_span(e["start"], e["end"], alignment_mode="expand")
-        if span is None or taken.intersection(range(span.start, span.end)):
+        span = _expand(starts, lengths, spaces, e["start"], e["end"])
+        if span is None or taken.intersection(range(*span)):
             continue  # two entities inside one token: the first keeps it
-        taken.update(range(span.start, span.end))
-        tags[span.start] = ids[f"B-{e['label']}"]
-        tags[span.start + 1:span.end] = [ids[f"I-{e['label']}"]] * (span.end - span.start - 1)
-    return {"id": rec["id"], "doc_id": rec["doc_id"], "tokens": [t.text for t in doc],
-            "token_starts": [t.idx for t in doc], "ner_tags": tags}
+        first, end = span
+        taken.update(range(first, end))
+        tags[first] = ids[f"B-{e['label']}"]
+        tags[first + 1:end] = [ids[f"I-{e['label']}"]] * (end - first - 1)
+    return {"id": rec["id"], "doc_id": rec["doc_id"], "tokens": [text[s:s + n] for s, n in zip(starts, lengths)],
+            "token_starts": starts, "ner_tags": tags}
+
+
+@functools.cache
+def _token_attrs() -> list:
+    """The Doc.to_array attributes a token row needs: start, length, trailing space."""
+    from spacy.attrs import IDX, LENGTH, SPACY
+
+    return [IDX, LENGTH, SPACY]
+
+
+def _expand(starts: list[int], lengths: list[int], spaces: list[int], start: int, end: int):
+    """(first, end) token indices of ``Doc.char_span(start, end, alignment_mode="expand")``, or None where it
+    gives None. Each token owns its characters and its trailing space (spaCy's ``token_by_char``); an edge
+    on the trailing space of a token starts at the next one."""
+    def token_at(c: int) -> int:
+        i = bisect.bisect_right(starts, c) - 1
+        return i if i >= 0 and c < starts[i] + lengths[i] + spaces[i] else -1
+
+    first, last = token_at(start), token_at(end - 1)
+    if first < 0 or last < 0:
+        return None
+    if start == starts[first] + lengths[first]:
+        first += 1
+    return first, last + 1
 
 
 @functools.cache
