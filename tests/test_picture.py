@@ -63,3 +63,32 @@ def test_png_is_a_picture_of_the_page():
     width, height = struct.unpack(">II", data[16:24])
     assert width == 1000 and height >= 200
     assert "images/example.png" in (CORPUS / "README.md").read_text(encoding="utf-8")
+
+
+def test_png_records_the_html_it_shows():
+    import hashlib
+
+    html_sha = hashlib.sha256((CORPUS / picture.HTML).read_bytes()).hexdigest()
+    assert picture.source_of((CORPUS / picture.PNG).read_bytes()) == html_sha
+
+
+def test_a_png_is_kept_only_while_its_html_is_unchanged(tmp_path):
+    """The release's PNG depends on the machine's fonts; a build keeps the previous PNG for the same HTML
+    (byte-reproducible across machines) and draws a new one when the HTML changed."""
+    import hashlib
+
+    rec = drawn_sentence()
+    page_sha = hashlib.sha256(picture.html(rec).encode("utf-8")).hexdigest()
+    ihdr = b"\x89PNG\r\n\x1a\n" + picture._chunk(b"IHDR", struct.pack(">II", 3, 2) + bytes(5))
+    fake = ihdr + picture._chunk(b"IEND", b"")
+    prev = tmp_path / "prev"
+    (prev / "images").mkdir(parents=True)
+    (prev / picture.PNG).write_bytes(picture.with_source(fake, page_sha))
+    assert picture.write([rec], tmp_path / "same", previous=prev) == rec["id"]
+    assert (tmp_path / "same" / picture.PNG).read_bytes() == (prev / picture.PNG).read_bytes()
+
+    (prev / picture.PNG).write_bytes(picture.with_source(fake, "0" * 64))  # drawn from another HTML
+    picture.write([rec], tmp_path / "new", previous=prev)
+    drawn = (tmp_path / "new" / picture.PNG).read_bytes()
+    assert struct.unpack(">I", drawn[16:20])[0] == 1000  # a real 1000 px screenshot, not the 3 px stand-in
+    assert picture.source_of(drawn) == page_sha

@@ -248,7 +248,7 @@ def build_into(repo: Repo, out: Path, gate: Callable[[Path], list] | None = None
     write_text(out / "release.json", json.dumps(release, indent=2, sort_keys=True) + "\n")
     gold = LazyGold(src)
     data = {"gold": gold, "splits": src.splits}
-    picture.write([r for d in sorted(gold) for r in gold[d]], out)
+    picture.write([r for d in sorted(gold) for r in gold[d]], out, previous=repo.corpus)
     card_text = card.render(repo, src.splits, stats, release, data)
     write_text(out / "README.md", card_text)
     write_text(out / "croissant.json", croissant.render(release, card_text))

@@ -6,19 +6,25 @@ with its layer (``ENT GPE``, ``CUE epistemic``, ``SCOPE epistemic``, ``CLAIM fac
 check-worthy claim ends in ``*``), so entities, cues, scopes and claims are drawn together with
 their overlaps. Span edges inside a token widen to the token (``alignment_mode="expand"``).
 The PNG is a screenshot of the HTML in headless Chromium (Playwright driving the Debian
-``/usr/bin/chromium``; set CLAIMCORPUS_CHROMIUM to use another binary).
+``/usr/bin/chromium``; set CLAIMCORPUS_CHROMIUM to use another binary). Its pixels depend on the
+machine's fonts and Chromium build, not only on the HTML, so the PNG carries the sha256 of the HTML it
+shows (a ``tEXt`` chunk) and a build keeps the previous release's PNG while that HTML is unchanged:
+the release stays byte-reproducible across machines, and a changed sentence is drawn again.
 """
 
 from __future__ import annotations
 
 import os
+import struct
 import tempfile
+import zlib
 from pathlib import Path
 
 from claimcorpus.errors import CorpusError
 
 KEY = "sc"
 HTML, PNG = "images/example.html", "images/example.png"
+SOURCE_KEY = b"claimcorpus:html-sha256"  # the tEXt keyword naming the HTML a PNG shows
 COLORS = {"ENT": "#9ad0f5", "CUE": "#ffb3b3", "SCOPE": "#ffe0a3", "CLAIM": "#b9e6b0"}
 
 
@@ -86,14 +92,51 @@ def screenshot(page_html: str, out: Path) -> None:
         out.write_bytes((Path(tmp) / "shot.png").read_bytes())
 
 
-def write(records: list[dict], out: Path) -> str | None:
-    """Write images/example.html and .png under ``out``; return the sentence id drawn (None if none fits)."""
-    from claimcorpus.textio import write_text
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def with_source(png: bytes, digest: str) -> bytes:
+    """``png`` with a tEXt chunk ``claimcorpus:html-sha256 = digest`` right after its IHDR chunk.
+
+    >>> with_source(bytes(8) + _chunk(b"IHDR", bytes(13)), "ab")[37:41]
+    b'tEXt'
+    """
+    ihdr_end = 8 + 12 + struct.unpack(">I", png[8:12])[0]
+    return png[:ihdr_end] + _chunk(b"tEXt", SOURCE_KEY + b"\0" + digest.encode("ascii")) + png[ihdr_end:]
+
+
+def source_of(png: bytes) -> str | None:
+    """The HTML sha256 recorded by ``with_source``, or None (not a PNG, or drawn before it was recorded)."""
+    pos = 8
+    while png[:8] == b"\x89PNG\r\n\x1a\n" and pos + 8 <= len(png):
+        length, kind = struct.unpack(">I", png[pos:pos + 4])[0], png[pos + 4:pos + 8]
+        data = png[pos + 8:pos + 8 + length]
+        if kind == b"tEXt" and data.startswith(SOURCE_KEY + b"\0"):
+            return data[len(SOURCE_KEY) + 1:].decode("ascii", "replace")
+        if kind == b"IDAT":
+            return None
+        pos += 12 + length
+    return None
+
+
+def write(records: list[dict], out: Path, previous: Path | None = None) -> str | None:
+    """Write images/example.html and .png under ``out``; return the sentence id drawn (None if none fits).
+
+    ``previous`` is the last release's folder: its PNG is kept when it shows the same HTML.
+    """
+    from claimcorpus.textio import sha256, write_bytes, write_text
 
     rec = choose(records)
     if rec is None:
         return None
     page = html(rec)
     write_text(out / HTML, page)
-    screenshot(page, out / PNG)
+    digest = sha256(page.encode("utf-8"))
+    old = previous / PNG if previous is not None else None
+    if old is not None and old.is_file() and source_of(old.read_bytes()) == digest:
+        write_bytes(out / PNG, old.read_bytes())
+    else:
+        screenshot(page, out / PNG)
+        write_bytes(out / PNG, with_source((out / PNG).read_bytes(), digest))
     return rec["id"]
