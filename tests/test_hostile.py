@@ -121,6 +121,64 @@ GUIDELINES = put("annotations/GUIDELINES.md", (ROOT / "annotations" / "GUIDELINE
 NEW_DOC = "Storm hits the coast. Ferries stop at 9 p.m.\n"
 
 
+# -- audit A1-A27 (notes/audit.md): setups ------------------------------------------------------------------
+
+SEED = (BASE / "seeds" / f"{D}.txt").read_bytes()
+MANIFEST = (BASE / "seeds" / "manifest.jsonl").read_text(encoding="utf-8")
+
+
+def second_layer(root: Path, tmp: Path) -> None:
+    """A layer pass-a beside gold (written by layer init), so gold's files can go missing."""
+    assert cc("layer", "init", "pass-a", "--annotator", "ann", cwd=root)[0] == 0
+
+
+def gone(rel: str, to: str | None = None):
+    def setup(root: Path, tmp: Path) -> None:
+        (root / rel).rename(root / to) if to else (root / rel).unlink()
+    return setup
+
+
+def manifest_n_chars(root: Path, tmp: Path) -> None:
+    entry = json.loads(MANIFEST)
+    entry["n_chars"] = 5
+    (root / "seeds" / "manifest.jsonl").write_text(json.dumps(entry) + "\n", encoding="utf-8")
+
+
+def gold_key_twice(root: Path, tmp: Path) -> None:
+    path = root / "annotations" / "gold" / f"{D}.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[0] = lines[0][:-1] + ', "entities": []}'  # a bad merge: the key again, the later one wins in orjson
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def worksheet(change: Callable[[list], None]):
+    """Two passes that disagree on one hedge cue of sentence 0, their worksheet ws.jsonl, decided by ``change``."""
+    def setup(root: Path, tmp: Path) -> None:
+        GUIDELINES(root, tmp)
+        for name in ("pass-a", "pass-b"):
+            assert cc("layer", "init", name, "--annotator", "ann", cwd=root)[0] == 0
+        gold = json.loads((root / "annotations" / "gold" / f"{D}.jsonl").read_text(encoding="utf-8").splitlines()[0])
+        edit = root / "annotations" / "pass-a" / f"{D}.jsonl"
+        lines = edit.read_text(encoding="utf-8").splitlines()
+        rec = json.loads(lines[0])
+        rec.update(hedges=gold["hedges"], hedged=True)
+        lines[0] = json.dumps(rec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        edit.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        assert cc("agreement", "pass-a", "pass-b", "--worksheet", "ws.jsonl", cwd=root)[0] == 0
+        recs = [json.loads(x) for x in (root / "ws.jsonl").read_text(encoding="utf-8").splitlines()]
+        for r in recs[1:]:
+            r.update(decision="a", rules=["HEDGE-4a"])
+        change(recs)
+        (root / "ws.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    return setup
+
+
+def decide_other(item: dict):
+    def change(recs: list) -> None:
+        recs[1].update(decision="other", gold=[item])
+    return change
+
+
 # -- checks of a correct new state -----------------------------------------------------------------------
 
 def changed_only(*paths: str):
@@ -287,6 +345,72 @@ ROWS = [
         state=exported("build/tasks.json")),
     Row("ls export --force replaces an export", ("ls", "export", "--out", "tasks.json", "--force"), 0, "",
         put("tasks.json", "old\n"), exported("tasks.json")),
+    # audit A1-A27 (notes/audit.md)
+    Row("A1 ingest a text with a NUL byte", ("ingest", "{tmp}/nul.txt"), 1, "nul.txt:1:19: holds U+0000 NULL",
+        put("nul.txt", b"The text has a NUL\x00 byte inside. Second sentence.\n", outside=True)),
+    Row("A2 ingest a form feed", ("ingest", "{tmp}/ff.txt"), 1, "holds U+000C FORM FEED",
+        put("ff.txt", b"Form\x0cfeed here. End.\n", outside=True)),
+    Row("A2 ingest a vertical tab", ("ingest", "{tmp}/vt.txt"), 1, "holds U+000B LINE TABULATION",
+        put("vt.txt", b"Vertical\x0btab here. End.\n", outside=True)),
+    Row("A2 ingest a NEL", ("ingest", "{tmp}/nel.txt"), 1, "holds U+0085 NEXT LINE (a line break",
+        put("nel.txt", "A NEL\x85 here. End.\n".encode(), outside=True)),
+    Row("A2 ingest a U+2028", ("ingest", "{tmp}/ls.txt"), 1, "U+2028 LINE SEPARATOR (a line break",
+        put("ls.txt", "A line\u2028separator here. End.\n".encode(), outside=True)),
+    Row("A2 segment a U+2029", ("segment", "{tmp}/ps.txt"), 1, "ps.txt:2:3: holds U+2029 PARAGRAPH SEPARATOR",
+        put("ps.txt", "One.\nTw\u2029o.\n".encode(), outside=True)),
+    Row("A1 validate a seed with a NUL", ("validate", "--no-gx"), 1, "seeds/base1.txt:1: E114 control-char",
+        put(f"seeds/{D}.txt", SEED[:13] + b"\x00" + SEED[14:])),
+    Row("A1 build a seed with a NUL", ("build",), 1, "holds U+0000 NULL",
+        both(GUIDELINES, put(f"seeds/{D}.txt", SEED[:13] + b"\x00" + SEED[14:]))),
+    Row("A27 ingest --title with a newline", ("ingest", "{tmp}/new.txt", "--title", "Line1\nLine2"), 1,
+        "--title 'Line1\\nLine2' holds U+000A", put("new.txt", NEW_DOC, outside=True)),
+    Row("A27 ingest --source with a bell", ("ingest", "{tmp}/new.txt", "--source", "ap\x07"), 1,
+        "holds U+0007 BELL", put("new.txt", NEW_DOC, outside=True)),
+    Row("A27 ingest --license with a tab", ("ingest", "{tmp}/new.txt", "--license", "CC-BY-4.0\t"), 1,
+        "holds U+0009", put("new.txt", NEW_DOC, outside=True)),
+    Row("A10 the gold file of an annotated document deleted", ("validate", "--no-gx"), 1,
+        f"annotations/gold/{D}.jsonl: E115 gold-missing", both(second_layer, gone(f"annotations/gold/{D}.jsonl"))),
+    Row("A10 the gold file renamed .JSONL", ("validate", "--no-gx"), 1, f"annotations/gold/{D}.JSONL: E113",
+        both(second_layer, gone(f"annotations/gold/{D}.jsonl", f"annotations/gold/{D}.JSONL"))),
+    Row("A10 a newly ingested document without gold is valid", ("validate", "--no-gx"), 0, "valid: 2 documents",
+        both(put("new.txt", NEW_DOC, outside=True),
+             lambda r, t: cc("ingest", t / "new.txt", "--id", "fresh", cwd=r))),
+    Row("A11 the manifest line twice", ("validate", "--no-gx"), 1, "seeds/manifest.jsonl:2: E111 duplicate-doc",
+        put("seeds/manifest.jsonl", MANIFEST + MANIFEST)),
+    Row("A12 manifest n_chars 5", ("validate", "--no-gx"), 1, "E112 n-chars [base1] n_chars is 5, but",
+        manifest_n_chars),
+    Row("A13 a key twice in a gold line", ("validate", "--no-gx"), 1, "key 'entities' occurs twice", gold_key_twice),
+    Row("A14 notes.txt in a layer folder", ("validate", "--no-gx"), 1, "annotations/gold/notes.txt: E113",
+        put("annotations/gold/notes.txt", "notes\n")),
+    Row("A14 sub/x.jsonl in a layer folder", ("validate", "--no-gx"), 1, "annotations/gold/sub/: E113",
+        put("annotations/gold/sub/x.jsonl", "garbage\n")),
+    Row("A14 a stray file in segments", ("validate", "--no-gx"), 1, "annotations/segments/x.txt: E113",
+        put("annotations/segments/x.txt", "x\n")),
+    Row("A16 a folder of annotations/ that is no layer", ("validate", "--no-gx"), 1, "annotations/inner/: E113",
+        put("annotations/inner/README.md", "x\n")),
+    Row("A24 adjudicate an 'other' hedge outside its sentence", ("adjudicate", "pass-a", "pass-b", "--decisions",
+                                                                   "ws.jsonl", "--overwrite"), 1,
+        "ws.jsonl:2: D1 ('other') gives base1-s0000 an invalid hedge cue: E309",
+        worksheet(decide_other({"start": 5, "end": 9000, "text": "nonsense", "type": "epistemic", "scope_start": 0,
+                                "scope_end": 9001}))),
+    Row("A24 adjudicate an 'other' hedge whose text is not its slice", ("adjudicate", "pass-a", "pass-b",
+                                                                        "--decisions", "ws.jsonl", "--overwrite"), 1,
+        "ws.jsonl:2: D1 ('other') gives base1-s0000 an invalid hedge cue: E310",
+        worksheet(decide_other({"start": 23, "end": 26, "text": "can", "type": "modal", "scope_start": 23,
+                                "scope_end": 30}))),
+    Row("A24 adjudicate an 'other' hedge without type and scope", ("adjudicate", "pass-a", "pass-b", "--decisions",
+                                                                "ws.jsonl", "--overwrite"), 1,
+        "D1 ('other') gives base1-s0000 an invalid hedge cue: E201",
+        worksheet(decide_other({"start": 23, "end": 26, "text": "may"}))),
+    Row("A24 adjudicate a valid 'other' hedge", ("adjudicate", "pass-a", "pass-b", "--decisions", "ws.jsonl",
+                                                 "--overwrite"), 0, "wrote",
+        worksheet(decide_other({"start": 23, "end": 26, "text": "may", "type": "modal", "scope_start": 23,
+                                "scope_end": 30})),
+        state=lambda before, after, root: [json.loads(x) for x in after[f"annotations/gold/{D}.jsonl"].decode(
+        ).splitlines()][0]["hedges"] == [{"start": 23, "end": 26, "text": "may", "type": "modal", "scope_start": 23,
+                                          "scope_end": 30}] or pytest.fail("gold lacks the decided hedge")),
+    Row("A19 a decision line twice", ("adjudicate", "pass-a", "pass-b", "--decisions", "ws.jsonl", "--overwrite"), 1,
+        "ws.jsonl:3: D1 decides the disagreement that line 2 (D1) decides", worksheet(lambda recs: recs.append(recs[1]))),
     # more hostile input of our own
     Row("ingest a folder", ("ingest", "seeds"), 1, "is a directory"),
     Row("ingest a missing file", ("ingest", "{tmp}/nope.txt"), 1, "no such file"),

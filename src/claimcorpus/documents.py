@@ -19,7 +19,7 @@ from claimcorpus.layers import sentence_id
 from claimcorpus.layout import Repo
 from claimcorpus.segment import segment, segmenter_info
 from claimcorpus.splits import SPLITS, SPLITS_FILE, read_split_file, splits_json
-from claimcorpus.textio import canonical_text, dumps, iter_jsonl, jsonl, read_bytes, sha256
+from claimcorpus.textio import CONTROL, canonical_text, char_name, dumps, iter_jsonl, jsonl, read_bytes, sha256
 from claimcorpus.txn import Transaction
 
 
@@ -53,8 +53,17 @@ def segment_records(doc_id: str, text: str) -> list[dict]:
     return [{"id": sentence_id(doc_id, s.index), "doc_id": doc_id, **s.as_dict()} for s in segment(text)]
 
 
+CONTROL_LINE = __import__("re").compile("[\t\n]")  # one-line metadata: no TAB or LF either
+
+
 def _check_entry(entry: dict, where: str) -> None:
     """The manifest entry ingest would write, checked strictly (full matches, real dates)."""
+    for field in ("title", "source", "license"):  # free text; the other fields have schema patterns
+        bad = CONTROL.search(entry[field]) or CONTROL_LINE.search(entry[field]) if isinstance(entry[field], str) else None
+        if bad:
+            option = field
+            raise CorpusError(where, f"--{option} {entry[field]!r} holds {char_name(bad.group())} (a line break or "
+                              "control character: metadata is one line of text)", f"give --{option} as one line")
     errors = [e for e in schema.validator("document").iter_errors(entry)]
     if errors:
         err = errors[0]

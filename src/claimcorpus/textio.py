@@ -11,7 +11,9 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,7 +60,47 @@ def canonical_text(raw: bytes, where: str = "<text>") -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise CorpusError(where, "the text is empty or only whitespace", "give a file that contains the document text")
+    bad = CONTROL.search(text)
+    if bad:
+        raise ControlCharError(where, text, bad.start())
     return text
+
+
+# C0 and C1 control characters except TAB and LF (CR is already LF), DEL, and the line breaks that Python's
+# str.splitlines and browsers see but the segmenter and Label Studio do not (NEL U+0085, U+2028, U+2029).
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_NAMES = {0x00: "NULL", 0x07: "BELL", 0x08: "BACKSPACE", 0x0B: "LINE TABULATION", 0x0C: "FORM FEED",
+                  0x1B: "ESCAPE", 0x7F: "DELETE", 0x85: "NEXT LINE"}
+
+
+def char_name(ch: str) -> str:
+    """``U+000C FORM FEED``: the code point and its name (control characters have none in unicodedata).
+
+    >>> char_name("\\x00"), char_name("\\u2028")
+    ('U+0000 NULL', 'U+2028 LINE SEPARATOR')
+    """
+    name = _CONTROL_NAMES.get(ord(ch)) or unicodedata.name(ch, "control character")
+    return f"U+{ord(ch):04X} {name}"
+
+
+class ControlCharError(CorpusError):
+    """A document text holds a control character or a line break other than LF (validate: E114).
+
+    >>> str(ControlCharError("a.txt", "ab\\ncd\\x00", 5))
+    'a.txt:2:3: holds U+0000 NULL (a control character: a sign of a binary or damaged file). Fix: delete it, or replace it with a space (e.g. tr -d)'
+    """
+
+    def __init__(self, where: str, text: str, pos: int) -> None:
+        self.line = text.count("\n", 0, pos) + 1
+        self.column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        ch = text[pos]
+        if ch in "\x85\u2028\u2029":
+            what, fix = ("a line break that the segmenter and Label Studio do not count as one",
+                         "replace it with a newline (LF)")
+        else:
+            what, fix = ("a control character: a sign of a binary or damaged file",
+                         "delete it, or replace it with a space (e.g. tr -d)")
+        super().__init__(f"{where}:{self.line}:{self.column}", f"holds {char_name(ch)} ({what})", fix)
 
 
 def read_bytes(path: Path, where: str | None = None) -> bytes:

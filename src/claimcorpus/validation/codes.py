@@ -21,7 +21,8 @@ CHECKS: dict[str, Check] = {c.code: c for c in [
     Check("E101", "missing-file", 1, "a file the repository needs is not there (manifest, seed, segments, layer.json)",
           "restore the file or run `claimcorpus ingest`"),
     Check("E102", "not-utf8", 1, "a file is not valid UTF-8 (the byte offset is given)", "re-encode the file as UTF-8"),
-    Check("E103", "not-json", 1, "a JSONL line is not a JSON object", "write exactly one JSON object per line"),
+    Check("E103", "not-json", 1, "a JSONL line is not a JSON object, or an object holds one key twice",
+          "write exactly one JSON object per line, each key once"),
     Check("E104", "empty-text", 1, "a document is empty or only whitespace", "put the document text in the file"),
     Check("E105", "hash-mismatch", 1, "a seed's bytes or canonical text differ from the sha256 in the manifest",
           "restore the original file from git; seeds are never edited"),
@@ -30,6 +31,20 @@ CHECKS: dict[str, Check] = {c.code: c for c in [
     Check("E107", "interrupted-write", 1, "a command was killed while writing: .claimcorpus-txn/ is left (txn.py)",
           "run `claimcorpus recover` (any writing command does it first): it finishes a committed write or rolls back "
           "an uncommitted one"),
+    Check("E111", "duplicate-doc", 1, "the manifest lists one doc_id on two lines (the line of the first is given)",
+          "delete the repeated line of seeds/manifest.jsonl"),
+    Check("E112", "n-chars", 1, "a manifest entry's n_chars is not the number of code points of the seed's canonical "
+          "text", "set n_chars to the length the message gives (ingest computes it; never edit it by hand)"),
+    Check("E113", "unknown-file", 1, "a layer folder or annotations/segments holds something besides <doc_id>.jsonl "
+          "files and its layer.json (segmenter.json), or a folder of annotations/ is neither a layer nor segments",
+          "move the file out of annotations/ (a misnamed layer file: rename it <doc_id>.jsonl)"),
+    Check("E114", "control-char", 1, "a seed's canonical text holds a control character other than TAB and LF (NUL, "
+          "FF, VT, ...) or a U+0085, U+2028 or U+2029 line break (line:column and the character are given)",
+          "correct the source (delete the character; a line break: make it LF), remove the document's manifest entry "
+          "and layer files, and ingest the corrected text"),
+    Check("E115", "gold-missing", 1, "a manifest document has a file in another layer but none in annotations/gold "
+          "(the release); a document no layer has yet, just ingested, is not reported",
+          "restore the gold file from git, or decide the document's disagreements and run `claimcorpus adjudicate`"),
     Check("E201", "schema", 2, "a record violates its JSON Schema (the JSON path is given)",
           "correct the field as the schema in schema/ describes"),
     Check("E202", "unknown-label", 2, "a label, hedge type, claim type or source type is not in its label set",

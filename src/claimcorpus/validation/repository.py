@@ -13,8 +13,8 @@ import orjson
 
 from claimcorpus import schema
 from claimcorpus.errors import CorpusError
-from claimcorpus.layout import SEGMENTS, Repo
-from claimcorpus.textio import canonical_text, decode_utf8, read_bytes, sha256
+from claimcorpus.layout import GOLD, SEGMENTS, Repo
+from claimcorpus.textio import ControlCharError, canonical_text, decode_utf8, read_bytes, sha256
 from claimcorpus.txn import TXN, leftover
 from claimcorpus.validation.finding import Finding
 from claimcorpus.validation.level1 import load_jsonl
@@ -65,6 +65,26 @@ class Validator:
                 if not (folder / "layer.json").is_file() and any(folder.glob("*.jsonl")):
                     self.add([Finding("E101", self.repo.rel(folder / "layer.json"), None, None,
                                       f"folder {folder.name!r} has layer files but no layer.json")])
+        self.stray_files()
+
+    def stray_files(self) -> None:
+        """E113 for what a layer or the segments folder holds besides ``<doc_id>.jsonl`` and its metadata file
+        (``notes.txt``, ``base1.JSONL``, a sub-folder), and for a folder of annotations/ that is neither."""
+        if not self.repo.annotations.is_dir():
+            return
+        for folder in sorted(p for p in self.repo.annotations.iterdir() if p.is_dir()):
+            meta = "segmenter.json" if folder.name == SEGMENTS else "layer.json"
+            if folder.name != SEGMENTS and not (folder / meta).is_file():
+                if not any(folder.glob("*.jsonl")) and any(folder.iterdir()):
+                    self.add([Finding("E113", self.repo.rel(folder) + "/", None, None, "a folder of annotations/ that "
+                                      "is neither a layer (no layer.json) nor annotations/segments")])
+                continue
+            for path in sorted(folder.iterdir()):
+                if path.name != meta and not (path.suffix == ".jsonl" and path.is_file()):
+                    kind = "folder" if path.is_dir() else "file"
+                    self.add([Finding("E113", self.repo.rel(path) + ("/" if path.is_dir() else ""), None, None,
+                                      f"a {kind} in {self.repo.rel(folder)}/, which holds only <doc_id>.jsonl "
+                                      f"files and {meta}")])
 
     # -- documents -----------------------------------------------------------
     def documents(self) -> None:
@@ -74,12 +94,18 @@ class Validator:
             return
         loaded = load_jsonl(repo.manifest, rel)
         self.add(loaded.findings)
-        self.manifest_ids = {e.get("doc_id") for _, e in loaded.records}
+        self.manifest_ids = {e.get("doc_id") for _, e in loaded.records if isinstance(e.get("doc_id"), str)}
         by_text: dict[str, str] = {}
+        by_id: dict[str, int] = {}
         for line, entry in loaded.records:
             bad = schema_findings("document", entry, rel, line)
             if bad:
                 self.add(bad)
+                continue
+            first = by_id.setdefault(entry["doc_id"], line)
+            if first != line:
+                self.add([Finding("E111", rel, line, entry["doc_id"], f"document {entry['doc_id']!r} is listed again "
+                                                                      f"(first on line {first})")])
                 continue
             if entry["date"] is not None and not schema.is_real_date(entry["date"]):
                 self.add([Finding("E203", rel, line, entry["doc_id"], f"date {entry['date']!r} is not a real date")])
@@ -95,13 +121,33 @@ class Validator:
                 continue
             try:
                 text = canonical_text(raw, entry["path"])
+            except ControlCharError as err:
+                self.add([Finding("E114", entry["path"], err.line, doc_id, f"column {err.column}: {err.problem}")])
+                continue
             except CorpusError as err:
                 code = "E102" if "UTF-8" in err.problem else "E104"
                 self.add([Finding(code, entry["path"], None, doc_id, err.problem)])
                 continue
             if sha256(raw) != entry["sha256_raw"] or sha256(text.encode()) != entry["sha256_text"]:
                 self.add([Finding("E105", entry["path"], None, doc_id, "sha256 differs from seeds/manifest.jsonl")])
+            elif entry["n_chars"] != len(text):
+                self.add([Finding("E112", rel, line, doc_id, f"n_chars is {entry['n_chars']}, but {entry['path']} "
+                                                             f"has {len(text)} code points")])
             self.texts[doc_id] = text
+        self.gold_files()
+
+    def gold_files(self) -> None:
+        """E115: a manifest document annotated in another layer but without a file in the gold layer (the
+        release). A document that no layer has yet (just ingested) is not reported: build names it."""
+        if GOLD not in self.repo.layers():
+            return
+        others = [name for name in self.repo.layers() if name != GOLD]
+        for doc_id in sorted(self.manifest_ids):
+            path = self.repo.layer_file(GOLD, doc_id)
+            have = [name for name in others if self.repo.layer_file(name, doc_id).is_file()]
+            if have and not path.is_file():
+                self.add([Finding("E115", self.repo.rel(path), None, doc_id, f"document {doc_id!r} is annotated in "
+                                  f"{', '.join(have)} but the gold layer has no file for it")])
 
     # -- segments ------------------------------------------------------------
     def _doc_files(self, folder: Path) -> list[tuple[str, Path]]:
