@@ -103,6 +103,23 @@ class ControlCharError(CorpusError):
         super().__init__(f"{where}:{self.line}:{self.column}", f"holds {char_name(ch)} ({what})", fix)
 
 
+def first_difference(got: str, want: str, width: int = 20) -> str:
+    """Where two texts first differ, quoting both around that character (not their common first characters).
+
+    >>> first_difference("The presence of troops could grow!", "The presence of troops could grow.")
+    "they differ at character 33: '…could grow!' vs '…could grow.'"
+    >>> first_difference("abc", "abcd")
+    "they differ at character 3: 'abc' vs 'abcd' (one is longer)"
+    """
+    pos = next((i for i, (x, y) in enumerate(zip(got, want)) if x != y), min(len(got), len(want)))
+    lo = max(0, pos - width // 2)
+
+    def cut(t: str) -> str:
+        return ("…" if lo else "") + t[lo:pos + width // 2] + ("…" if len(t) > pos + width // 2 else "")
+    longer = " (one is longer)" if pos == min(len(got), len(want)) else ""
+    return f"they differ at character {pos}: {cut(got)!r} vs {cut(want)!r}{longer}"
+
+
 def read_bytes(path: Path, where: str | None = None) -> bytes:
     where = where or str(path)
     try:

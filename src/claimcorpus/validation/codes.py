@@ -87,6 +87,9 @@ CHECKS: dict[str, Check] = {c.code: c for c in [
           "or restore the span as the passes have it"),
     Check("E331", "unknown-rule", 3, "an adjudication decision cites a rule id that annotations/GUIDELINES.md does "
           "not define", "cite a rule the current guidelines define, or add the rule to the guidelines"),
+    Check("E332", "guidelines-version", 3, "a layer.json names a guidelines_version that annotations/GUIDELINES.md "
+          "does not have (its Version line and changelog rows list them)", "set the version the annotators used, "
+          "or null when unknown; a new version goes into the guidelines' changelog first"),
     Check("E318", "layer-name", 3, "layer.json names another layer than its folder", "set 'layer' to the folder name"),
     Check("E401", "gx-unique-id", 4, "a release table repeats a sentence id or doc_id, or holds the same span twice",
           "rebuild from annotations that pass level 3 (E304, E313); never edit corpus/ by hand"),

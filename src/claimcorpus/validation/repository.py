@@ -203,6 +203,13 @@ class Validator:
                 self.add([Finding("E318", rel, None, None, f"layer {meta['layer']!r} in folder {layer!r}")])
             if not bad and not schema.is_real_date(meta["date"]):
                 self.add([Finding("E203", rel, None, None, f"date {meta['date']!r} is not a real date")])
+            if not bad and meta["guidelines_version"] is not None:
+                from claimcorpus.layers import guideline_versions
+
+                versions = guideline_versions(self.repo)
+                if versions and meta["guidelines_version"] not in versions:
+                    self.add([Finding("E332", rel, None, None, f"guidelines_version {meta['guidelines_version']!r} "
+                                      f"is not a version of annotations/GUIDELINES.md ({', '.join(versions)})")])
         for doc_id, path in self._doc_files(self.repo.layer_dir(layer)):
             self.layer_file(doc_id, path, self.segments.get(doc_id))
 
