@@ -448,6 +448,16 @@ ROWS = [
     Row("A26 ls import --annotator 1=me2 2=other (2 is no annotator)", ("ls", "import", "{tmp}/export.json",
                                                                      "--annotator", "1=me2", "--annotator", "2=other"), 1,
         "2=other names annotator '2'", export(lambda ts: [a.update(completed_by=1) for t in ts for a in t["annotations"]])),
+    Row("A25 agreement with segments", ("agreement", "gold", "segments"), 1,
+        "annotations/segments: holds the sentence boundaries, not an annotation layer. Fix: name a layer: gold"),
+    Row("A18 score a bare layer name", ("score", "gold"), 1, "to score the layer 'gold', give its folder annotations/gold/"),
+    Row("A18 score a missing file", ("score", "nofile.jsonl"), 1, "predictions are a JSONL file of sentence records"),
+    Row("A22 recover with a file named .claimcorpus-txn", ("recover",), 1, "is not a staging folder claimcorpus wrote",
+        put(".claimcorpus-txn", "file\n")),
+    Row("A22 recover an empty .claimcorpus-txn/", ("recover",), 0, "named no interrupted command (nothing to roll back)",
+        lambda r, t: (r / ".claimcorpus-txn").mkdir(),
+        state=lambda before, after, root: (after == before and not (root / ".claimcorpus-txn").exists()) or pytest.fail(
+            "the empty staging folder is still there, or something else changed")),
     # more hostile input of our own
     Row("ingest a folder", ("ingest", "seeds"), 1, "is a directory"),
     Row("ingest a missing file", ("ingest", "{tmp}/nope.txt"), 1, "no such file"),
@@ -558,7 +568,8 @@ def test_hostile(row: Row, world) -> None:
         assert after == before
     else:
         row.state(before, after, root)
-    assert not (root / ".claimcorpus-txn").exists() or ".claimcorpus-txn/command.json" in before  # no new leftover
+    assert not (root / ".claimcorpus-txn").exists() or {".claimcorpus-txn/command.json", ".claimcorpus-txn"} & set(
+        before)  # no new leftover
     assert tree(tmp) == outside  # nothing written outside the repository
 
 

@@ -48,6 +48,9 @@ def with_flags(rec: dict) -> dict:
 
 def read_meta(repo: Repo, layer: str) -> dict:
     path = repo.layer_dir(layer) / "layer.json"
+    if layer == SEGMENTS:
+        raise CorpusError(repo.rel(repo.segments), "holds the sentence boundaries, not an annotation layer",
+                          f"name a layer: {', '.join(repo.layers()) or 'none yet (claimcorpus layer init NAME)'}")
     if not path.is_file():
         raise CorpusError(repo.rel(path), "no such layer", f"create it with `claimcorpus layer init {layer}`")
     return parse_json(read_bytes(path), repo.rel(path))

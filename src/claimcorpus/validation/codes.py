@@ -19,7 +19,7 @@ class Check:
 
 CHECKS: dict[str, Check] = {c.code: c for c in [
     Check("E101", "missing-file", 1, "a file the repository needs is not there (manifest, seed, segments, layer.json)",
-          "restore the file or run `claimcorpus ingest`"),
+          "give the right path, restore the file from git, or (a seed or its segments) run `claimcorpus ingest`"),
     Check("E102", "not-utf8", 1, "a file is not valid UTF-8 (the byte offset is given)", "re-encode the file as UTF-8"),
     Check("E103", "not-json", 1, "a JSONL line is not a JSON object, or an object holds one key twice",
           "write exactly one JSON object per line, each key once"),
