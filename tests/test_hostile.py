@@ -458,6 +458,10 @@ ROWS = [
         lambda r, t: (r / ".claimcorpus-txn").mkdir(),
         state=lambda before, after, root: (after == before and not (root / ".claimcorpus-txn").exists()) or pytest.fail(
             "the empty staging folder is still there, or something else changed")),
+    Row("A3 ingest --license notspdx", ("ingest", "{tmp}/new.txt", "--license", "notspdx"), 1,
+        "--license 'notspdx' is not an SPDX licence expression", put("new.txt", NEW_DOC, outside=True)),
+    Row("A3 ingest --license CC-BY-4.0 (SPDX)", ("ingest", "{tmp}/new.txt", "--license", "CC-BY-4.0", "--id", "lic"), 0,
+        "ingested lic", put("new.txt", NEW_DOC, outside=True), ingested("new.txt", "lic", "train", NEW_DOC.encode())),
     # more hostile input of our own
     Row("ingest a folder", ("ingest", "seeds"), 1, "is a directory"),
     Row("ingest a missing file", ("ingest", "{tmp}/nope.txt"), 1, "no such file"),

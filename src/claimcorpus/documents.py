@@ -64,6 +64,15 @@ def _check_entry(entry: dict, where: str) -> None:
             option = field
             raise CorpusError(where, f"--{option} {entry[field]!r} holds {char_name(bad.group())} (a line break or "
                               "control character: metadata is one line of text)", f"give --{option} as one line")
+    if isinstance(entry["license"], str):
+        from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression  # ships SPDX's list
+
+        try:
+            canonicalize_license_expression(entry["license"])
+        except InvalidLicenseExpression as err:
+            raise CorpusError(where, f"--license {entry['license']!r} is not an SPDX licence expression ({err})",
+                              "give an SPDX id such as CC-BY-4.0 (spdx.org/licenses), LicenseRef-NAME for a licence "
+                              "SPDX does not list, or leave --license out when it is unknown") from None
     errors = [e for e in schema.validator("document").iter_errors(entry)]
     if errors:
         err = errors[0]
