@@ -97,7 +97,7 @@ def sentences_repo(root) -> Repo:
     src.parent.mkdir()
     src.write_text(TEXT, encoding="utf-8")
     r = Repo(root)
-    init(root)
+    init(root, force=True)  # in/ already holds the source text
     ingest(r, src)
     return r
 

@@ -462,6 +462,10 @@ ROWS = [
         "--license 'notspdx' is not an SPDX licence expression", put("new.txt", NEW_DOC, outside=True)),
     Row("A3 ingest --license CC-BY-4.0 (SPDX)", ("ingest", "{tmp}/new.txt", "--license", "CC-BY-4.0", "--id", "lic"), 0,
         "ingested lic", put("new.txt", NEW_DOC, outside=True), ingested("new.txt", "lic", "train", NEW_DOC.encode())),
+    Row("A16 init inside another repository's annotations/", ("init", "annotations/inner"), 1,
+        "is inside the claimcorpus repository"),
+    Row("A17 init a non-empty folder", ("init", "{tmp}/full"), 1, "is not empty (file.txt). Fix: init a new or empty",
+        put("full/file.txt", "mine\n", outside=True)),
     # more hostile input of our own
     Row("ingest a folder", ("ingest", "seeds"), 1, "is a directory"),
     Row("ingest a missing file", ("ingest", "{tmp}/nope.txt"), 1, "no such file"),
