@@ -466,6 +466,10 @@ ROWS = [
         "is inside the claimcorpus repository"),
     Row("A17 init a non-empty folder", ("init", "{tmp}/full"), 1, "is not empty (file.txt). Fix: init a new or empty",
         put("full/file.txt", "mine\n", outside=True)),
+    Row("A21 rehydrate --standoff corpus (the full release)", ("rehydrate", "--from", "{tmp}", "--standoff", "corpus",
+                                                                "--out", "full"), 1,
+        "corpus: is not a standoff release (it has no data/standoff/ and full/): it is the full release",
+        put("corpus/data/documents/train-00000-of-00001.parquet", b"PAR1")),
     # more hostile input of our own
     Row("ingest a folder", ("ingest", "seeds"), 1, "is a directory"),
     Row("ingest a missing file", ("ingest", "{tmp}/nope.txt"), 1, "no such file"),
