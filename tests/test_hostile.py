@@ -470,6 +470,7 @@ ROWS = [
                                                                 "--out", "full"), 1,
         "corpus: is not a standoff release (it has no data/standoff/ and full/): it is the full release",
         put("corpus/data/documents/train-00000-of-00001.parquet", b"PAR1")),
+    Row("A23 ls serve --wait 0", ("ls", "serve", "--wait", "0"), 1, "'--wait': Input should be greater than or equal to 1"),
     # more hostile input of our own
     Row("ingest a folder", ("ingest", "seeds"), 1, "is a directory"),
     Row("ingest a missing file", ("ingest", "{tmp}/nope.txt"), 1, "no such file"),
