@@ -85,7 +85,7 @@ LAYER_B = [
 
 
 def make_layer(repo: Repo, name: str, annotations: list[dict]) -> None:
-    init_layer(repo, name, "annotator", name, guidelines_version="test", description="", doc_ids=[DOC])
+    init_layer(repo, name, "annotator", name, guidelines_version="0.1", description="", doc_ids=[DOC])
     records = [with_flags({**{k: seg[k] for k in ("id", "doc_id", "index", "start", "end", "text")}, **ann})
                for seg, ann in zip(read_segments(repo, DOC), annotations, strict=True)]
     write_layer(repo, name, DOC, records, overwrite=True)
@@ -97,7 +97,7 @@ def sentences_repo(root) -> Repo:
     src.parent.mkdir()
     src.write_text(TEXT, encoding="utf-8")
     r = Repo(root)
-    init(root)
+    init(root, force=True)  # in/ already holds the source text
     ingest(r, src)
     return r
 

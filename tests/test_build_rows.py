@@ -26,7 +26,7 @@ def span(text: str, start: int, piece: str, **extra) -> dict:
 
 
 def hand_gold(repo: Repo) -> dict[str, list[dict]]:
-    init_layer(repo, "gold", "gold", "tester", guidelines_version="1.1", description="test", doc_ids=["d1", "d2"])
+    init_layer(repo, "gold", "gold", "tester", guidelines_version="0.1", description="test", doc_ids=["d1", "d2"])
     d1, d2 = read_layer(repo, "gold", "d1"), read_layer(repo, "gold", "d2")
     s = d1[0]["text"]
     d1[0]["entities"] = [span(s, 17, "Geneva", label="GPE"), span(s, 27, "Tuesday", label="DATE")]
@@ -126,7 +126,7 @@ def check_sentence_and_layer_rows_are_the_hand_made_gold(release: dict) -> None:
         for split, doc in (("train", "d1"), ("test", "d2")):
             rows = release[config][split]
             assert [decoded(r, rows.features) for r in rows] == release["gold"][doc], (config, split)
-    assert {r["guidelines_version"] for r in release["layers"]["train"]} == {"1.1"}
+    assert {r["guidelines_version"] for r in release["layers"]["train"]} == {"0.1"}
 
 
 def check_sentence_rows_keep_flags_and_span_labels(release: dict) -> None:

@@ -248,6 +248,64 @@ GUIDELINES = put("annotations/GUIDELINES.md", (ROOT / "annotations" / "GUIDELINE
 NEW_DOC = "Storm hits the coast. Ferries stop at 9 p.m.\n"
 
 
+# -- audit A1-A27 (notes/audit.md): setups ------------------------------------------------------------------
+
+SEED = (BASE / "seeds" / f"{D}.txt").read_bytes()
+MANIFEST = (BASE / "seeds" / "manifest.jsonl").read_text(encoding="utf-8")
+
+
+def second_layer(root: Path, tmp: Path) -> None:
+    """A layer pass-a beside gold (written by layer init), so gold's files can go missing."""
+    assert cc("layer", "init", "pass-a", "--annotator", "ann", cwd=root)[0] == 0
+
+
+def gone(rel: str, to: str | None = None):
+    def setup(root: Path, tmp: Path) -> None:
+        (root / rel).rename(root / to) if to else (root / rel).unlink()
+    return setup
+
+
+def manifest_n_chars(root: Path, tmp: Path) -> None:
+    entry = json.loads(MANIFEST)
+    entry["n_chars"] = 5
+    (root / "seeds" / "manifest.jsonl").write_text(json.dumps(entry) + "\n", encoding="utf-8")
+
+
+def gold_key_twice(root: Path, tmp: Path) -> None:
+    path = root / "annotations" / "gold" / f"{D}.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[0] = lines[0][:-1] + ', "entities": []}'  # a bad merge: the key again, the later one wins in orjson
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def worksheet(change: Callable[[list], None]):
+    """Two passes that disagree on one hedge cue of sentence 0, their worksheet ws.jsonl, decided by ``change``."""
+    def setup(root: Path, tmp: Path) -> None:
+        GUIDELINES(root, tmp)
+        for name in ("pass-a", "pass-b"):
+            assert cc("layer", "init", name, "--annotator", "ann", cwd=root)[0] == 0
+        gold = json.loads((root / "annotations" / "gold" / f"{D}.jsonl").read_text(encoding="utf-8").splitlines()[0])
+        edit = root / "annotations" / "pass-a" / f"{D}.jsonl"
+        lines = edit.read_text(encoding="utf-8").splitlines()
+        rec = json.loads(lines[0])
+        rec.update(hedges=gold["hedges"], hedged=True)
+        lines[0] = json.dumps(rec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        edit.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        assert cc("agreement", "pass-a", "pass-b", "--worksheet", "ws.jsonl", cwd=root)[0] == 0
+        recs = [json.loads(x) for x in (root / "ws.jsonl").read_text(encoding="utf-8").splitlines()]
+        for r in recs[1:]:
+            r.update(decision="a", rules=["HEDGE-4a"])
+        change(recs)
+        (root / "ws.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    return setup
+
+
+def decide_other(item: dict):
+    def change(recs: list) -> None:
+        recs[1].update(decision="other", gold=[item])
+    return change
+
+
 # -- checks of a correct new state -----------------------------------------------------------------------
 
 def changed_only(*paths: str):
@@ -414,6 +472,132 @@ ROWS = [
         state=exported("build/tasks.json")),
     Row("ls export --force replaces an export", ("ls", "export", "--out", "tasks.json", "--force"), 0, "",
         put("tasks.json", "old\n"), exported("tasks.json")),
+    # audit A1-A27 (notes/audit.md)
+    Row("A1 ingest a text with a NUL byte", ("ingest", "{tmp}/nul.txt"), 1, "nul.txt:1:19: holds U+0000 NULL",
+        put("nul.txt", b"The text has a NUL\x00 byte inside. Second sentence.\n", outside=True)),
+    Row("A2 ingest a form feed", ("ingest", "{tmp}/ff.txt"), 1, "holds U+000C FORM FEED",
+        put("ff.txt", b"Form\x0cfeed here. End.\n", outside=True)),
+    Row("A2 ingest a vertical tab", ("ingest", "{tmp}/vt.txt"), 1, "holds U+000B LINE TABULATION",
+        put("vt.txt", b"Vertical\x0btab here. End.\n", outside=True)),
+    Row("A2 ingest a NEL", ("ingest", "{tmp}/nel.txt"), 1, "holds U+0085 NEXT LINE (a line break",
+        put("nel.txt", "A NEL\x85 here. End.\n".encode(), outside=True)),
+    Row("A2 ingest a U+2028", ("ingest", "{tmp}/ls.txt"), 1, "U+2028 LINE SEPARATOR (a line break",
+        put("ls.txt", "A line\u2028separator here. End.\n".encode(), outside=True)),
+    Row("A2 segment a U+2029", ("segment", "{tmp}/ps.txt"), 1, "ps.txt:2:3: holds U+2029 PARAGRAPH SEPARATOR",
+        put("ps.txt", "One.\nTw\u2029o.\n".encode(), outside=True)),
+    Row("A1 validate a seed with a NUL", ("validate", "--no-gx"), 1, "seeds/base1.txt:1: E114 control-char",
+        put(f"seeds/{D}.txt", SEED[:13] + b"\x00" + SEED[14:])),
+    Row("A1 build a seed with a NUL", ("build",), 1, "holds U+0000 NULL",
+        both(GUIDELINES, put(f"seeds/{D}.txt", SEED[:13] + b"\x00" + SEED[14:]))),
+    Row("A27 ingest --title with a newline", ("ingest", "{tmp}/new.txt", "--title", "Line1\nLine2"), 1,
+        "--title 'Line1\\nLine2' holds U+000A", put("new.txt", NEW_DOC, outside=True)),
+    Row("A27 ingest --source with a bell", ("ingest", "{tmp}/new.txt", "--source", "ap\x07"), 1,
+        "holds U+0007 BELL", put("new.txt", NEW_DOC, outside=True)),
+    Row("A27 ingest --license with a tab", ("ingest", "{tmp}/new.txt", "--license", "CC-BY-4.0\t"), 1,
+        "holds U+0009", put("new.txt", NEW_DOC, outside=True)),
+    Row("A10 the gold file of an annotated document deleted", ("validate", "--no-gx"), 1,
+        f"annotations/gold/{D}.jsonl: E115 gold-missing", both(second_layer, gone(f"annotations/gold/{D}.jsonl"))),
+    Row("A10 the gold file renamed .JSONL", ("validate", "--no-gx"), 1, f"annotations/gold/{D}.JSONL: E113",
+        both(second_layer, gone(f"annotations/gold/{D}.jsonl", f"annotations/gold/{D}.JSONL"))),
+    Row("A10 a newly ingested document without gold is valid", ("validate", "--no-gx"), 0, "valid: 2 documents",
+        both(put("new.txt", NEW_DOC, outside=True),
+             lambda r, t: cc("ingest", t / "new.txt", "--id", "fresh", cwd=r))),
+    Row("A11 the manifest line twice", ("validate", "--no-gx"), 1, "seeds/manifest.jsonl:2: E111 duplicate-doc",
+        put("seeds/manifest.jsonl", MANIFEST + MANIFEST)),
+    Row("A12 manifest n_chars 5", ("validate", "--no-gx"), 1, "E112 n-chars [base1] n_chars is 5, but",
+        manifest_n_chars),
+    Row("A13 a key twice in a gold line", ("validate", "--no-gx"), 1, "key 'entities' occurs twice", gold_key_twice),
+    Row("A14 notes.txt in a layer folder", ("validate", "--no-gx"), 1, "annotations/gold/notes.txt: E113",
+        put("annotations/gold/notes.txt", "notes\n")),
+    Row("A14 sub/x.jsonl in a layer folder", ("validate", "--no-gx"), 1, "annotations/gold/sub/: E113",
+        put("annotations/gold/sub/x.jsonl", "garbage\n")),
+    Row("A14 a stray file in segments", ("validate", "--no-gx"), 1, "annotations/segments/x.txt: E113",
+        put("annotations/segments/x.txt", "x\n")),
+    Row("A16 a folder of annotations/ that is no layer", ("validate", "--no-gx"), 1, "annotations/inner/: E113",
+        put("annotations/inner/README.md", "x\n")),
+    Row("A24 adjudicate an 'other' hedge outside its sentence", ("adjudicate", "pass-a", "pass-b", "--decisions",
+                                                                   "ws.jsonl", "--overwrite"), 1,
+        "ws.jsonl:2: D1 ('other') gives base1-s0000 an invalid hedge cue: E309",
+        worksheet(decide_other({"start": 5, "end": 9000, "text": "nonsense", "type": "epistemic", "scope_start": 0,
+                                "scope_end": 9001}))),
+    Row("A24 adjudicate an 'other' hedge whose text is not its slice", ("adjudicate", "pass-a", "pass-b",
+                                                                        "--decisions", "ws.jsonl", "--overwrite"), 1,
+        "ws.jsonl:2: D1 ('other') gives base1-s0000 an invalid hedge cue: E310",
+        worksheet(decide_other({"start": 23, "end": 26, "text": "can", "type": "modal", "scope_start": 23,
+                                "scope_end": 30}))),
+    Row("A24 adjudicate an 'other' hedge without type and scope", ("adjudicate", "pass-a", "pass-b", "--decisions",
+                                                                "ws.jsonl", "--overwrite"), 1,
+        "D1 ('other') gives base1-s0000 an invalid hedge cue: E201",
+        worksheet(decide_other({"start": 23, "end": 26, "text": "may"}))),
+    Row("A24 adjudicate a valid 'other' hedge", ("adjudicate", "pass-a", "pass-b", "--decisions", "ws.jsonl",
+                                                 "--overwrite"), 0, "wrote",
+        worksheet(decide_other({"start": 23, "end": 26, "text": "may", "type": "modal", "scope_start": 23,
+                                "scope_end": 30})),
+        state=lambda before, after, root: [json.loads(x) for x in after[f"annotations/gold/{D}.jsonl"].decode(
+        ).splitlines()][0]["hedges"] == [{"start": 23, "end": 26, "text": "may", "type": "modal", "scope_start": 23,
+                                          "scope_end": 30}] or pytest.fail("gold lacks the decided hedge")),
+    Row("A19 a decision line twice", ("adjudicate", "pass-a", "pass-b", "--decisions", "ws.jsonl", "--overwrite"), 1,
+        "ws.jsonl:3: D1 decides the disagreement that line 2 (D1) decides", worksheet(lambda recs: recs.append(recs[1]))),
+    Row("A4 ls import a task text changed after character 40", ("ls", "import", "{tmp}/export.json", "--annotator",
+                                                                  "x"), 1, "differ at character 43: '…f €4.2bn, ROUGHLY",  # roughly is 43:50 (fixtures/README.md)
+        export(lambda ts: ts[1]["data"].update(text=ts[1]["data"]["text"].replace("roughly", "ROUGHLY")))),
+    Row("A4 ls import a wrong text_sha256", ("ls", "import", "{tmp}/export.json", "--annotator", "x"), 1,
+        "task text_sha256 is '0000000000000000'", export(lambda ts: ts[0]["data"].update(text_sha256="0" * 64))),
+    Row("A4 ls import without text_sha256", ("ls", "import", "{tmp}/export.json", "--annotator", "x"), 1,
+        "task text_sha256 is missing", export(lambda ts: ts[0]["data"].pop("text_sha256"))),
+    Row("A5 ls import a region without text (code points)", ("ls", "import", "{tmp}/export.json", "--annotator", "x"),
+        1, "carries no text, so nothing confirms its code point offsets",
+        export(lambda ts: first_region(ts)["value"].pop("text"))),
+    Row("A6 ls import data.index contradicting sentence_id", ("ls", "import", "{tmp}/export.json", "--annotator", "x"),
+        1, "task index 2 contradicts sentence_id base1-s0001", export(lambda ts: ts[1]["data"].update(index=2))),
+    Row("A6 ls import data.index as a string", ("ls", "import", "{tmp}/export.json", "--annotator", "x"), 1,
+        "task index '1' contradicts", export(lambda ts: ts[1]["data"].update(index="1"))),
+    Row("A7 ls import a region of type rectanglelabels", ("ls", "import", "{tmp}/export.json", "--annotator", "x"), 1,
+        "has region type 'rectanglelabels', not 'labels'",
+        export(lambda ts: ts[0]["annotations"][0]["result"][0].update(type="rectanglelabels"))),
+    Row("A9 validate a sentence text changed at its end", ("validate", "--no-gx"), 1,
+        "(they differ at character 71: '… forecasts!' vs '… forecasts.')", both(
+            edit_gold(1, lambda r: r.update(text=r["text"][:-1] + "!")),
+            edit_segments(lambda r: None))),  # the layer's text (got), then the document's (want)
+    Row("A8 layer init --guidelines-version abc", ("layer", "init", "newl", "--guidelines-version", "abc"), 1,
+        "GUIDELINES.md: has no version 'abc' (it has 1.1, 1.0)", GUIDELINES),
+    Row("A8 validate a layer citing guidelines 9.9", ("validate", "--no-gx"), 1, "E332 guidelines-version",
+        both(GUIDELINES, lambda r, t: (r / "annotations/gold/layer.json").write_text(
+            (r / "annotations/gold/layer.json").read_text().replace('"guidelines_version": null',
+                                                                   '"guidelines_version": "9.9"')))),
+    Row("A8 layer init --guidelines-version 1.0 (a version the changelog lists)", ("layer", "init", "old",
+        "--guidelines-version", "1.0"), 0, "annotations/old/base1.jsonl", GUIDELINES,
+        state=changed_only("annotations/old/base1.jsonl", "annotations/old/layer.json")),
+    Row("A26 ls import --annotator KEY=NAME for a user not in the export", ("ls", "import", "{tmp}/export.json",
+                                                                         "--annotator", "7=me2", "--annotator", "9=other"), 1,
+        "7=me2 names annotator '7', who has no annotations in the export (it has 1)",
+        export(lambda ts: [a.update(completed_by=1) for t in ts for a in t["annotations"]])),
+    Row("A26 ls import --annotator 1=me2 2=other (2 is no annotator)", ("ls", "import", "{tmp}/export.json",
+                                                                     "--annotator", "1=me2", "--annotator", "2=other"), 1,
+        "2=other names annotator '2'", export(lambda ts: [a.update(completed_by=1) for t in ts for a in t["annotations"]])),
+    Row("A25 agreement with segments", ("agreement", "gold", "segments"), 1,
+        "annotations/segments: holds the sentence boundaries, not an annotation layer. Fix: name a layer: gold"),
+    Row("A18 score a bare layer name", ("score", "gold"), 1, "to score the layer 'gold', give its folder annotations/gold/"),
+    Row("A18 score a missing file", ("score", "nofile.jsonl"), 1, "predictions are a JSONL file of sentence records"),
+    Row("A22 recover with a file named .claimcorpus-txn", ("recover",), 1, "is not a staging folder claimcorpus wrote",
+        put(".claimcorpus-txn", "file\n")),
+    Row("A22 recover an empty .claimcorpus-txn/", ("recover",), 0, "named no interrupted command (nothing to roll back)",
+        lambda r, t: (r / ".claimcorpus-txn").mkdir(),
+        state=lambda before, after, root: (after == before and not (root / ".claimcorpus-txn").exists()) or pytest.fail(
+            "the empty staging folder is still there, or something else changed")),
+    Row("A3 ingest --license notspdx", ("ingest", "{tmp}/new.txt", "--license", "notspdx"), 1,
+        "--license 'notspdx' is not an SPDX licence expression", put("new.txt", NEW_DOC, outside=True)),
+    Row("A3 ingest --license CC-BY-4.0 (SPDX)", ("ingest", "{tmp}/new.txt", "--license", "CC-BY-4.0", "--id", "lic"), 0,
+        "ingested lic", put("new.txt", NEW_DOC, outside=True), ingested("new.txt", "lic", "train", NEW_DOC.encode())),
+    Row("A16 init inside another repository's annotations/", ("init", "annotations/inner"), 1,
+        "is inside the claimcorpus repository"),
+    Row("A17 init a non-empty folder", ("init", "{tmp}/full"), 1, "is not empty (file.txt). Fix: init a new or empty",
+        put("full/file.txt", "mine\n", outside=True)),
+    Row("A21 rehydrate --standoff corpus (the full release)", ("rehydrate", "--from", "{tmp}", "--standoff", "corpus",
+                                                                "--out", "full"), 1,
+        "corpus: is not a standoff release (it has no data/standoff/ and full/): it is the full release",
+        put("corpus/data/documents/train-00000-of-00001.parquet", b"PAR1")),
+    Row("A23 ls serve --wait 0", ("ls", "serve", "--wait", "0"), 1, "'--wait': Input should be greater than or equal to 1"),
     # more hostile input of our own
     Row("ingest a folder", ("ingest", "seeds"), 1, "is a directory"),
     Row("ingest a missing file", ("ingest", "{tmp}/nope.txt"), 1, "no such file"),
@@ -653,7 +837,8 @@ def test_hostile(row: Row, world) -> None:
         assert after == before
     else:
         row.state(before, after, root)
-    assert had_lock or not os.path.lexists(root / ".claimcorpus-txn")  # no new leftover
+    assert had_lock or not os.path.lexists(root / ".claimcorpus-txn") or {".claimcorpus-txn/command.json", ".claimcorpus-txn"} & set(
+        before)  # no new leftover
     assert tree(tmp) == outside  # nothing written outside the repository
 
 

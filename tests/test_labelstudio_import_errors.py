@@ -115,8 +115,8 @@ def foreign_task(tasks, ann):
 
 
 CASES = {
-    "text-differs": (edit_text, "task text or text_sha256 differs"),
-    "hash-differs": (edit_hash, "task text or text_sha256 differs"),
+    "text-differs": (edit_text, f"task text differs .* differ at character {S_KYIV.index('may')}: "),  # where may -> will
+    "hash-differs": (edit_hash, "task text_sha256 is '0000000000000000'"),
     "unknown-label": (unknown_label, "unknown entity label 'CITY'"),
     "unknown-claim-type": (unknown_claim_type, "unknown claim_type 'rumour'"),
     "unknown-control": (unknown_control, "unknown control 'sentiment'"),

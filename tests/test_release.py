@@ -145,7 +145,7 @@ def small_gold(repo) -> None:
     """Hand-made gold for SMALL: offsets read off the text."""
     from claimcorpus.layers import init_layer, read_layer, write_layer
 
-    init_layer(repo, "gold", "gold", "tester", guidelines_version="1.1", description="test", doc_ids=["small"])
+    init_layer(repo, "gold", "gold", "tester", guidelines_version="0.1", description="test", doc_ids=["small"])
     recs = read_layer(repo, "gold", "small")
     recs[0]["entities"] = [{"start": 0, "end": 4, "text": "Kyiv", "label": "GPE"},
                            {"start": 13, "end": 19, "text": "Monday", "label": "DATE"}]

@@ -43,7 +43,7 @@ def span(sentence: str, text: str, **extra) -> dict:
 
 
 def annotate(repo: Repo, layer: str, claim_text: str) -> None:
-    init_layer(repo, layer, "annotator", "tester", guidelines_version="1.1", description="test", doc_ids=["a"])
+    init_layer(repo, layer, "annotator", "tester", guidelines_version="0.1", description="test", doc_ids=["a"])
     recs = read_layer(repo, layer, "a")
     s0 = recs[0]["text"]
     recs[0]["entities"] = [span(s0, "Ines Moreau", label="PERSON")]

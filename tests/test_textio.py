@@ -12,7 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from claimcorpus.errors import CorpusError
-from claimcorpus.textio import atomic_writer, canonical_text, iter_jsonl, read_document, write_jsonl, write_text
+from claimcorpus.textio import ControlCharError, atomic_writer, canonical_text, iter_jsonl, read_document, write_jsonl, write_text
 
 SETTINGS = settings(max_examples=200, deadline=None, database=None)
 
@@ -27,8 +27,8 @@ SETTINGS = settings(max_examples=200, deadline=None, database=None)
     (b"\xef\xbb\xbf\xef\xbb\xbfx", "\ufeffx"),  # only one leading BOM is dropped
     (b"x\xef\xbb\xbfy", "x\ufeffy"),        # a BOM inside the text is text
     (b"  padded\t \n\n", "  padded\t \n\n"),  # outer whitespace is kept
-    ("caf\u00e9 cafe\u0301 \u00a0\u2028\x85 \U0001F600 \u20ac4.2bn".encode(),
-     "caf\u00e9 cafe\u0301 \u00a0\u2028\x85 \U0001F600 \u20ac4.2bn"),  # no normalisation of any kind
+    ("caf\u00e9 cafe\u0301 \u00a0\u200b\u3000 \U0001F600 \u20ac4.2bn".encode(),
+     "caf\u00e9 cafe\u0301 \u00a0\u200b\u3000 \U0001F600 \u20ac4.2bn"),  # no normalisation of any kind
 ])
 def test_canonical_text_by_hand(raw: bytes, want: str) -> None:
     assert canonical_text(raw) == want
@@ -38,12 +38,41 @@ def test_canonical_text_by_hand(raw: bytes, want: str) -> None:
 @SETTINGS
 @example("\uffff")  # the last BMP code point
 @example("\U0001F600\U0010FFFF")  # astral characters
-@example(" \u2028x\x85\u00a0")  # Unicode line and paragraph separators are not line ends here
+@example(" \u2028x\x85\u00a0")  # Unicode line and paragraph separators: refused (below)
 @example("x\ufeff")  # a BOM that is not leading
+@example("a\tb")  # TAB is text
 def test_text_without_cr_or_bom_is_unchanged(text: str) -> None:
     text = text.replace("\r", "").lstrip("\ufeff")
-    if text.strip():
+    if not text.strip():
+        return
+    bad = [i for i, ch in enumerate(text) if ch in REFUSED]
+    if bad:
+        with pytest.raises(ControlCharError) as info:
+            canonical_text(text.encode("utf-8"))
+        line = text[:bad[0]].count("\n") + 1
+        assert (info.value.line, info.value.column) == (line, bad[0] - text.rfind("\n", 0, bad[0]))
+        assert text[bad[0]] == chr(int(str(info.value).split("U+")[1][:4], 16))  # the first refused character is named
+    else:
         assert canonical_text(text.encode("utf-8")) == text
+
+
+# Refused by policy (docs/checks.md E114): C0 and C1 controls but TAB and LF, DEL, and NEL/U+2028/U+2029, which
+# str.splitlines and browsers treat as line breaks. Built from unicodedata, not from textio's regex.
+REFUSED = {chr(c) for c in range(0x110000) if __import__("unicodedata").category(chr(c)) == "Cc"} - {"\t", "\n", "\r"}
+REFUSED |= {"\u2028", "\u2029"}
+
+
+@pytest.mark.parametrize(("raw", "where", "name"), [
+    (b"The text has a NUL\x00 byte.", "t.txt:1:19", "U+0000 NULL"),
+    (b"one\r\ntwo\x0cthree", "t.txt:2:4", "U+000C FORM FEED"),  # after CRLF -> LF: line 2
+    ("x\u2028y".encode(), "t.txt:1:2", "U+2028 LINE SEPARATOR"),
+    ("\n\nab\x85".encode(), "t.txt:3:3", "U+0085 NEXT LINE"),
+    (b"del\x7f", "t.txt:1:4", "U+007F DELETE"),
+])
+def test_control_characters_are_refused_with_line_column_and_name(raw: bytes, where: str, name: str) -> None:
+    with pytest.raises(ControlCharError) as info:
+        canonical_text(raw, "t.txt")
+    assert str(info.value).startswith(f"{where}: holds {name} (") and ". Fix: " in str(info.value)
 
 
 @given(st.lists(st.sampled_from(["a", "\u00e9", "\U0001F600", " ", "\n", "\r", "\r\n", "\ufeff", "."]), min_size=1))

@@ -24,7 +24,7 @@ MONDAY = {"start": 28, "end": 34, "text": "Monday", "label": "DATE"}
 
 def repo_with_gold(tmp_path: Path) -> tuple[Repo, list[dict]]:
     repo = make_repo(tmp_path, {"d.txt": TEXT})
-    init_layer(repo, "gold", "gold", "tester", guidelines_version="1.1", description="test", doc_ids=["d"])
+    init_layer(repo, "gold", "gold", "tester", guidelines_version="0.1", description="test", doc_ids=["d"])  # the version of the skeleton GUIDELINES.md (E332)
     recs = read_layer(repo, "gold", "d")
     assert [(r["start"], r["end"], r["text"]) for r in recs] == [(0, 35, S0), (36, 67, S1)]
     return repo, recs

@@ -212,13 +212,17 @@ def decided(rec: dict) -> list[dict]:
 def gold_records(repo: Repo, dec: Decisions) -> dict[str, list[dict]]:
     """doc_id -> gold records: agreed items plus decided ones. Every disagreement must be decided, once."""
     layer_a, layer_b = dec.header["a"], dec.header["b"]
-    todo = {(r["sentence_id"], r["kind"], _key(r["a"]) if r["a"] else "", _key(r["b"]) if r["b"] else ""): (n, r)
-            for n, r in dec.items}
-    if len(todo) != len(dec.items):
-        raise EvaluationError(dec.where, "decides one disagreement twice", "keep one item per disagreement")
+    todo: dict[tuple, tuple[int, dict]] = {}
+    for n, r in dec.items:
+        first = todo.setdefault((r["sentence_id"], r["kind"], _key(r["a"]) if r["a"] else "",
+                                 _key(r["b"]) if r["b"] else ""), (n, r))
+        if first[0] != n:
+            raise EvaluationError(f"{dec.where}:{n}", f"{r.get('id')} decides the disagreement that line {first[0]} "
+                              f"({first[1].get('id')}) decides", "keep one item per disagreement: delete one of the two")
     out: dict[str, list[dict]] = {}
     for _, _, a, b in _aligned(repo, layer_a, layer_b):
         rec = {**a}
+        others: list[tuple[int, dict]] = []  # decisions 'other': their items are checked before gold takes them
         for kind in _units():
             agreed, pairs = split(a[kind], b[kind])
             items = list(agreed)
@@ -229,14 +233,48 @@ def gold_records(repo: Repo, dec: Decisions) -> dict[str, list[dict]]:
                                       f"{layer_a} {_brief(x)} vs {layer_b} {_brief(y)}",
                                       "write a fresh worksheet (`claimcorpus agreement A B --worksheet NEW`) and "
                                       "decide the new items")
-                items += [i for i in decided(found[1]) if i is not None]
-            rec[kind] = _order(items)
-        out.setdefault(a["doc_id"], []).append(with_flags(rec))
+                if found[1]["decision"] == "other":
+                    others.append(found)
+                else:
+                    items += [i for i in decided(found[1]) if i is not None]
+            rec[kind] = items
+        rec = _with_other(rec, others, dec.where)
+        out.setdefault(a["doc_id"], []).append(with_flags({**rec, **{k: _order(rec[k]) for k in _units()}}))
     if todo:
         line, rec = min(todo.values(), key=lambda t: t[0])
         raise EvaluationError(f"{dec.where}:{line}", f"{rec['id']} decides a disagreement that {layer_a} and {layer_b} "
                           "no longer have", "the passes changed: write a fresh worksheet and decide it again")
     return out
+
+
+def _problems(rec: dict) -> list[str]:
+    """What validate would say about one gold sentence record: JSON Schema (level 2), else content (level 3)."""
+    from claimcorpus.validation.level2 import schema_findings
+    from claimcorpus.validation.level3 import sentence_content
+
+    bad = [f"{f.code} {f.message}" for f in schema_findings("sentence", rec, "", None)]
+    if bad:
+        return bad
+    flagged = with_flags({**rec, **{k: _order(rec[k]) for k in _units()}})
+    return [f"{code} {msg}" for code, msg in sentence_content(flagged) if code not in ("E316", "E317")]
+
+
+def _with_other(rec: dict, others: list[tuple[int, dict]], where: str) -> dict:
+    """``rec`` plus the 'gold' items of each 'other' decision, in line order; the first decision whose items
+    make validate find something new (a span outside the sentence, a text that is not its slice, a scope
+    without its cue, a missing field) is refused with its line, so adjudicate never writes an invalid gold."""
+    before = _problems(rec) if others else []
+    for line, d in sorted(others, key=lambda t: t[0]):
+        rec = {**rec, d["kind"]: [*rec[d["kind"]], *(i for i in d["gold"] if i is not None)]}
+        now = _problems(rec)
+        new = [p for p in now if p not in before]
+        if new:
+            raise EvaluationError(f"{where}:{line}", f"{d.get('id')} ('other') gives {rec['id']} an invalid "
+                              f"{_units()[d['kind']]}: {new[0]}", "correct its 'gold' items: offsets are code points "
+                              "into the sentence text (end exclusive), text is the slice, every field the "
+                              "schema requires is there (run `claimcorpus validate` to see them all)")
+        before = now
+    return rec
 
 
 def _brief(item: dict | None) -> str:

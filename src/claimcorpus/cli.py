@@ -32,11 +32,13 @@ def fail(message: str) -> None:
 
 
 @app.command()
-def init(folder: Annotated[Path, typer.Argument(help="Folder of the new repository (created if missing).")]) -> None:
+def init(folder: Annotated[Path, typer.Argument(help="Folder of the new repository (created if missing).")],
+         force: Annotated[bool, typer.Option("--force", help="Create it in a folder that already holds other "
+                                                              "files (init still never replaces one).")] = False) -> None:
     """Create a new, valid, empty corpus repository: schema, manifest, splits, guidelines skeleton, CI entry point."""
     from claimcorpus.scaffold import init as make
 
-    made = make(folder)
+    made = make(folder, force=force)
     typer.echo(f"initialised {folder}: {len(made)} files; next: cd {folder} && claimcorpus ingest FILE")
 
 

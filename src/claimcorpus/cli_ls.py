@@ -150,6 +150,8 @@ def serve_cmd(doc: DocOpt = None, prediction: PredOpt = None,
               port: Annotated[Optional[int], typer.Option(help="Port on 127.0.0.1 (default: a free one).")] = None,
               ls_python: Annotated[Optional[Path], typer.Option("--ls-python", help="Python of the Label Studio "
                                    "virtualenv (default: $CLAIMCORPUS_LS_PYTHON, else .venv-ls/bin/python).")] = None,
+              wait: Annotated[float, typer.Option("--wait", min=1, help="Seconds to wait for Label Studio to "
+                                  "answer /health (a loaded machine needs more).")] = 240.0,
               root: RootOpt = None) -> None:
     """Start a local Label Studio with a user and a project holding the chosen sentences; Ctrl-C stops it."""
     import signal
@@ -168,10 +170,12 @@ def serve_cmd(doc: DocOpt = None, prediction: PredOpt = None,
     typer.echo(f"starting Label Studio from {python} (data: {where}) ...", err=True)
     try:
         live = srv.start(python, where, username=who["username"], password=who["password"], token=who["token"],
-                         port=port)
+                         port=port, timeout=wait)
     except RuntimeError as exc:
-        raise LabelStudioError(str(where / "server.log"), str(exc).splitlines()[0].rstrip(":"),
-                          "read the log; delete the data dir to start afresh") from None
+        first = str(exc).splitlines()[0].rstrip(":")
+        raise LabelStudioError(str(where / "server.log"), first, f"on a loaded machine give it longer (--wait "
+                          f"{int(wait * 2)}); else read the log, and delete the data dir to start afresh"
+                          if "did not answer" in first else "read the log; delete the data dir to start afresh") from None
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops the server too, as Ctrl-C does
     try:
         client = Server(live.url, live.token)

@@ -21,7 +21,7 @@ from claimcorpus.layers import sentence_id
 from claimcorpus.layout import Repo
 from claimcorpus.segment import iter_segments, segmenter_info
 from claimcorpus.splits import SPLITS, SPLITS_FILE, read_split_file, splits_json
-from claimcorpus.textio import canonical_text, dumps, iter_jsonl, jsonl, read_bytes, sha256
+from claimcorpus.textio import CONTROL, canonical_text, char_name, dumps, iter_jsonl, jsonl, read_bytes, sha256
 from claimcorpus.txn import Transaction
 
 
@@ -62,8 +62,26 @@ def iter_segment_records(doc_id: str, text: str) -> Iterator[dict]:
                "start": s.start, "end": s.end, "text": s.text}
 
 
+CONTROL_LINE = __import__("re").compile("[\t\n]")  # one-line metadata: no TAB or LF either
+
+
 def _check_entry(entry: dict, where: str) -> None:
     """The manifest entry ingest would write, checked strictly (full matches, real dates)."""
+    for field in ("title", "source", "license"):  # free text; the other fields have schema patterns
+        bad = CONTROL.search(entry[field]) or CONTROL_LINE.search(entry[field]) if isinstance(entry[field], str) else None
+        if bad:
+            option = field
+            raise IngestError(where, f"--{option} {entry[field]!r} holds {char_name(bad.group())} (a line break or "
+                              "control character: metadata is one line of text)", f"give --{option} as one line")
+    if isinstance(entry["license"], str):
+        from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression  # ships SPDX's list
+
+        try:
+            canonicalize_license_expression(entry["license"])
+        except InvalidLicenseExpression as err:
+            raise IngestError(where, f"--license {entry['license']!r} is not an SPDX licence expression ({err})",
+                              "give an SPDX id such as CC-BY-4.0 (spdx.org/licenses), LicenseRef-NAME for a licence "
+                              "SPDX does not list, or leave --license out when it is unknown") from None
     errors = [e for e in schema.validator("document").iter_errors(entry)]
     if errors:
         err = errors[0]

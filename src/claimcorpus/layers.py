@@ -58,7 +58,10 @@ def meta_path(repo: Repo, layer: str) -> Path:
 def read_meta(repo: Repo, layer: str) -> dict:
     import re
 
-    if not re.fullmatch(schema.load("layer")["properties"]["layer"]["pattern"].strip("^$"), layer) or layer == SEGMENTS:
+    if layer == SEGMENTS:
+        raise LayerError(repo.rel(repo.segments), "holds the sentence boundaries, not an annotation layer",
+                         f"name a layer: {', '.join(repo.layers()) or 'none yet (claimcorpus layer init NAME)'}")
+    if not re.fullmatch(schema.load("layer")["properties"]["layer"]["pattern"].strip("^$"), layer):
         known = ", ".join(repo.layers()) or "none yet"
         raise LayerError(layer, "is not a layer name (a folder of annotations/ with a layer.json)",
                           f"name a layer of this repository ({known})")
@@ -117,6 +120,29 @@ def write_meta(repo: Repo, meta: dict, tx: Transaction, *, replace: bool = False
     tx.write(path, layer_json(meta), replace=replace)
 
 
+GUIDELINES_FILE = "annotations/GUIDELINES.md"
+
+
+def guideline_versions(repo: Repo) -> list[str]:
+    """The versions annotations/GUIDELINES.md has: its ``Version:`` line and its changelog rows (none: no file)."""
+    import re
+
+    path = repo.root / GUIDELINES_FILE
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8", errors="replace")
+    found = re.findall(r"^Version: *([0-9][0-9A-Za-z.\-]*)", text, re.M) + re.findall(r"^\| *([0-9][0-9.]*) *\|", text, re.M)
+    return list(dict.fromkeys(found))
+
+
+def check_guidelines_version(repo: Repo, version: str | None) -> None:
+    """Refuse a guidelines version that annotations/GUIDELINES.md does not have (validate: E332)."""
+    versions = guideline_versions(repo)
+    if version is not None and versions and version not in versions:
+        raise LayerError(GUIDELINES_FILE, f"has no version {version!r} (it has {', '.join(versions)})",
+                          "pass --guidelines-version with one of those, or add the version to its changelog first")
+
+
 def check_meta(meta: dict, where: str) -> None:
     """layer.json as it will be written: schema (full matches), a real date, not the segments folder."""
     err = next(iter(schema.validator("layer").iter_errors(meta)), None)
@@ -152,6 +178,7 @@ def init_layer(repo: Repo, layer: str, kind: str, annotator: str, *, guidelines_
     from claimcorpus.documents import read_manifest  # documents imports this module
 
     check_meta(meta, f"annotations/{layer}")
+    check_guidelines_version(repo, guidelines_version)
     known = {e["doc_id"] for e in read_manifest(repo)}
     unknown = [d for d in doc_ids if d not in known]
     if unknown:

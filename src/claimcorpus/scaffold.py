@@ -22,7 +22,7 @@ from claimcorpus.errors import RepositoryError
 from claimcorpus.layout import Repo
 from claimcorpus.schema import schema_dir
 from claimcorpus.splits import splits_json
-from claimcorpus.txn import MARKER, MARKER_TEXT, Transaction
+from claimcorpus.txn import MARKER, MARKER_TEXT, TXN, Transaction
 
 
 def skeleton() -> dict[str, bytes]:
@@ -45,11 +45,16 @@ def skeleton() -> dict[str, bytes]:
     return out
 
 
-def init(root: Path) -> list[str]:
-    """Create the repository at ``root`` (an existing folder is fine if none of its files are there)."""
+def init(root: Path, force: bool = False) -> list[str]:
+    """Create the repository at ``root``: a new or empty folder, or (``force``) one whose files init does not
+    write; never inside another repository."""
     root = Path(root)
     if root.exists() and not root.is_dir():
         raise RepositoryError(str(root), "is a file", "give a folder path (it is created if missing)")
+    outer = next((p for p in root.resolve().parents if (p / MARKER).is_file()), None)
+    if outer is not None:
+        raise RepositoryError(str(root), f"is inside the claimcorpus repository {outer}", "init a folder outside it: "
+                          "a repository inside another one is not validated, built or released by either")
     root.mkdir(parents=True, exist_ok=True)
     with Transaction(root, "init", new=True) as tx:
         if (tx.root / MARKER).exists():
@@ -59,6 +64,10 @@ def init(root: Path) -> list[str]:
         if there:
             raise RepositoryError(str(root / there[0]), "exists; init never replaces a file",
                               "move it away, or init another folder")
+        others = sorted(p.name for p in tx.root.iterdir() if p.name != TXN)
+        if others and not force:
+            raise RepositoryError(str(root), f"is not empty ({', '.join(others[:3])}{' ...' if len(others) > 3 else ''})",
+                              "init a new or empty folder, or pass --force to create the repository around its files")
         for rel, data in made.items():
             tx.write(rel, data, mode=0o755 if rel == ".ci/run" else None)
     return list(made)

@@ -85,7 +85,11 @@ def _files(path: Path, rel: str) -> tuple[list[Path], list[Finding]]:
     if path.is_file():
         return [path], []
     if not path.is_dir():
-        return [], [Finding("E101", rel, None, None, "no such file or folder")]
+        layer = Path("annotations") / path.name
+        hint = (f"; to score the layer {path.name!r}, give its folder {layer.as_posix()}/" if path.parent == Path(".")
+                and not path.suffix else "")
+        return [], [Finding("E101", rel, None, None, "no such file or folder: predictions are a JSONL file of "
+                            f"sentence records or a layer folder{hint}")]
     findings = []
     meta = path / "layer.json"
     if meta.is_file():

@@ -186,6 +186,12 @@ def _with_text(row: dict, doc_text: str, layer_feats) -> dict:
 
 def rehydrate(standoff_dir: Path, texts: Path, out: Path) -> list[str]:
     """Rebuild the full release into ``out`` (must not exist) from the standoff release and the user's texts."""
+    if not (standoff_dir / "data" / "standoff").is_dir() or not (standoff_dir / "full").is_dir():
+        full_release = (standoff_dir / "data" / "documents").is_dir()
+        raise ReleaseError(str(standoff_dir), "is not a standoff release (it has no data/standoff/ and full/)" + (
+            ": it is the full release that `claimcorpus build` writes, texts included" if full_release else ""),
+            "download the standoff release from the Hub, or stage one from corpus/ with `claimcorpus publish "
+            "--standoff --dry-run` (it writes build/publish-standoff/) and give --standoff build/publish-standoff")
     from claimcorpus import build, features, picture
     from claimcorpus.configs import configs
     from claimcorpus.documents import Document

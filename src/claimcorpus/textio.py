@@ -11,8 +11,10 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import stat
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +64,68 @@ def canonical_text(raw: bytes, where: str = "<text>") -> str:
     if not text.strip():
         raise CorpusError(where, "the text is empty or only whitespace", "give a file that contains the document text",
                           code="E104")
+    bad = CONTROL.search(text)
+    if bad:
+        raise ControlCharError(where, text, bad.start())
     return text
+
+
+# C0 and C1 control characters except TAB and LF (CR is already LF), DEL, and the line breaks that Python's
+# str.splitlines and browsers see but the segmenter and Label Studio do not (NEL U+0085, U+2028, U+2029).
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_NAMES = {0x00: "NULL", 0x07: "BELL", 0x08: "BACKSPACE", 0x0B: "LINE TABULATION", 0x0C: "FORM FEED",
+                  0x1B: "ESCAPE", 0x7F: "DELETE", 0x85: "NEXT LINE"}
+
+
+def char_name(ch: str) -> str:
+    """``U+000C FORM FEED``: the code point and its name (control characters have none in unicodedata).
+
+    >>> char_name("\\x00"), char_name("\\u2028")
+    ('U+0000 NULL', 'U+2028 LINE SEPARATOR')
+    """
+    name = _CONTROL_NAMES.get(ord(ch)) or unicodedata.name(ch, "control character")
+    return f"U+{ord(ch):04X} {name}"
+
+
+class ControlCharError(CorpusError):
+    """A document text holds a control character or a line break other than LF (validate: E114).
+
+    >>> str(ControlCharError("a.txt", "ab\\ncd\\x00", 5))
+    'a.txt:2:3: holds U+0000 NULL (a control character: a sign of a binary or damaged file). Fix: delete it, or replace it with a space (e.g. tr -d)'
+    """
+
+    def __init__(self, where: str, text: str, pos: int) -> None:
+        self.line = text.count("\n", 0, pos) + 1
+        self.column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        ch = text[pos]
+        if ch in "\x85\u2028\u2029":
+            what, fix = ("a line break that the segmenter and Label Studio do not count as one",
+                         "replace it with a newline (LF)")
+        else:
+            what, fix = ("a control character: a sign of a binary or damaged file",
+                         "delete it, or replace it with a space (e.g. tr -d)")
+        super().__init__(f"{where}:{self.line}:{self.column}", f"holds {char_name(ch)} ({what})", fix, code="E114")
+        self._args = (where, text, pos)
+
+    def __reduce__(self):  # raised in a worker process, it arrives whole (line, column) in the parent
+        return type(self), self._args
+
+
+def first_difference(got: str, want: str, width: int = 20) -> str:
+    """Where two texts first differ, quoting both around that character (not their common first characters).
+
+    >>> first_difference("The presence of troops could grow!", "The presence of troops could grow.")
+    "they differ at character 33: '…could grow!' vs '…could grow.'"
+    >>> first_difference("abc", "abcd")
+    "they differ at character 3: 'abc' vs 'abcd' (one is longer)"
+    """
+    pos = next((i for i, (x, y) in enumerate(zip(got, want)) if x != y), min(len(got), len(want)))
+    lo = max(0, pos - width // 2)
+
+    def cut(t: str) -> str:
+        return ("…" if lo else "") + t[lo:pos + width // 2] + ("…" if len(t) > pos + width // 2 else "")
+    longer = " (one is longer)" if pos == min(len(got), len(want)) else ""
+    return f"they differ at character {pos}: {cut(got)!r} vs {cut(want)!r}{longer}"
 
 
 def read_bytes(path: Path, where: str | None = None) -> bytes:
@@ -109,6 +172,37 @@ class BadLine:
     problem: str
 
 
+def repeated_key(line: str, rec: dict) -> str | None:
+    """The first key that one object of ``line`` holds twice (orjson silently keeps the last), or None.
+
+    Cheap for the lines we write: a line that is exactly its record in our serialisation (sorted keys, no
+    spaces) cannot repeat a key, so only other lines are parsed again with ``object_pairs_hook``.
+
+    >>> repeated_key('{"a":1,"b":[]}', {"a": 1, "b": []}), repeated_key('{"b":[{"x":1,"x":2}]}', {"b": [{"x": 2}]})
+    (None, 'x')
+    """
+    import orjson
+
+    try:
+        if orjson.dumps(rec, option=orjson.OPT_SORT_KEYS).decode() == line:
+            return None
+    except orjson.JSONEncodeError:
+        return None  # nested deeper than orjson writes: JSON Schema (E201) refuses such a record anyway
+    found: list[str] = []
+
+    def pairs(items: list[tuple[str, object]]) -> dict:
+        keys = [k for k, _ in items]
+        if not found and len(set(keys)) < len(keys):
+            found.append(next(k for i, k in enumerate(keys) if k in keys[:i]))
+        return dict(items)
+
+    try:
+        json.loads(line, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        return None
+    return found[0] if found else None
+
+
 def iter_jsonl(path: Path, where: str | None = None, *, collect: bool = False,
                objects: bool = False) -> Iterator[tuple[int, Any]]:
     """The one JSONL decoder: ``(line_number, value)`` for each non-empty line.
@@ -134,6 +228,10 @@ def iter_jsonl(path: Path, where: str | None = None, *, collect: bool = False,
             if objects and not isinstance(value, dict):
                 raise CorpusError(f"{where}:{lineno}", f"a JSON {type(value).__name__}, not an object",
                                   "write exactly one JSON object per line", code="E103")
+            twice = repeated_key(line, value) if isinstance(value, dict) else None
+            if twice is not None:
+                raise CorpusError(f"{where}:{lineno}", f"key {twice!r} occurs twice in one object",
+                                  "keep one of them (a JSON reader keeps only the last)", code="E103")
             yield lineno, value
             continue
         try:
@@ -143,6 +241,10 @@ def iter_jsonl(path: Path, where: str | None = None, *, collect: bool = False,
             continue
         if objects and not isinstance(value, dict):
             yield lineno, BadLine(f"a JSON {type(value).__name__}, not an object")
+            continue
+        twice = repeated_key(line, value) if isinstance(value, dict) else None
+        if twice is not None:
+            yield lineno, BadLine(f"key {twice!r} occurs twice in one object (a JSON reader keeps only one of them)")
             continue
         yield lineno, value
 

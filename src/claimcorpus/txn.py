@@ -154,6 +154,9 @@ def recover(root: Path) -> str | None:
     left = leftover(root)
     if left is None:
         return None
+    if not (root / TXN).is_dir() or (root / TXN).is_symlink():
+        raise RepositoryError(TXN, "is not a staging folder claimcorpus wrote (a file or a link has its name)",
+                          "move it out of the repository or delete it; claimcorpus stages its writes there")
     if left.get("pid") and left["pid"] != os.getpid() and _alive(left["pid"]):
         raise RepositoryError(TXN, f"`claimcorpus {left['command']}` (pid {left['pid']}) is writing to this repository",
                           "wait for it to finish, then run your command again")
@@ -166,6 +169,10 @@ def recover(root: Path) -> str | None:
         raise RepositoryError(TXN, f"cannot finish the interrupted `claimcorpus {left['command']}` ({err.strerror}: "
                           f"{err.filename})", "free space or fix the permission named, then run `claimcorpus recover`") from None
     verb = "finished" if left["committed"] else "rolled back"
+    if left["command"] == "unknown" and not left["committed"]:
+        note = f"removed {TXN}/, which named no interrupted command (nothing to roll back)"
+        print(f"note: {note}", file=sys.stderr)
+        return note
     note = f"{verb} the interrupted `claimcorpus {left['command']}`"
     print(f"note: {note}", file=sys.stderr)
     return note

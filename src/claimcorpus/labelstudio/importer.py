@@ -36,6 +36,7 @@ from claimcorpus.labelstudio.tasks import text_hash
 from claimcorpus.layers import empty_record, meta_path, read_segments, with_flags, write_layer, write_meta
 from claimcorpus.layout import SEGMENTS, Repo
 from claimcorpus.schema import MAX_DEPTH, Strict, too_deep
+from claimcorpus.textio import first_difference
 from claimcorpus.textio import parse_json, read_bytes
 from claimcorpus.txn import Transaction
 
@@ -113,10 +114,12 @@ def check_export(tasks: list, name: str) -> None:
 
 def _span(value: dict, text: str, unit: Unit, where: str) -> tuple[int, int]:
     start, end = value.get("start"), value.get("end")
-    if unit == "utf16" and "text" not in value:
-        raise LabelStudioError(where, f"region {start}:{end} carries no text, so nothing confirms its UTF-16 offsets",
-                          "export with region texts (Label Studio's JSON export has them), or import with "
-                          "--offsets codepoint if the tool counts code points")
+    if "text" not in value:
+        unit_name = "UTF-16" if unit == "utf16" else "code point"
+        raise LabelStudioError(where, f"region {start}:{end} carries no text, so nothing confirms its {unit_name} "
+                          "offsets (Label Studio writes the text of every region)",
+                          "import the file Label Studio exported (Export > JSON) or `claimcorpus ls pull` wrote; "
+                          "a tool that drops region texts must keep them")
     try:
         s, e = decode(text, start, unit), decode(text, end, unit)
     except (TypeError, ValueError):
@@ -152,6 +155,10 @@ def _regions(result: list, text: str, unit: Unit, where: str) -> tuple[dict[str,
             continue
         if item.get("to_name", C.TEXT) != C.TEXT or ctl not in (*C.span_controls(), *C.region_choices(), C.FLAGS):
             raise LabelStudioError(at, f"unknown control {ctl!r} (type {kind!r})", CONFIG_FIX)
+        want = "choices" if ctl in (*C.region_choices(), C.FLAGS) else "labels"
+        if kind != want:
+            raise LabelStudioError(at, f"control {ctl!r} has region type {kind!r}, not {want!r}, so the project's "
+                              "labelling config is not claimcorpus's", CONFIG_FIX)
         if ctl == C.FLAGS:  # sentence flags of an older config: ignored, they are derived from the spans
             continue
         s, e = _span(value, text, unit, at)
@@ -299,10 +306,19 @@ def _segment(repo: Repo, task: dict, cache: dict, where: str) -> dict:
     if seg is None:
         raise LabelStudioError(where, f"sentence {sid!r} is not in annotations/segments/{doc_id}.jsonl",
                           "the corpus was re-segmented since the export; export and annotate again")
-    if data.get("text") != seg["text"] or data.get("text_sha256") != text_hash(seg["text"]):
-        raise LabelStudioError(where, f"task text or text_sha256 differs from sentence {sid} of the corpus "
-                                 f"({str(data.get('text'))[:40]!r} vs {seg['text'][:40]!r})",
+    if data.get("text") != seg["text"]:
+        raise LabelStudioError(where, f"task text differs from sentence {sid} of the corpus "
+                                 f"({first_difference(str(data.get('text')), seg['text'])})",
                           "never edit task text in Label Studio; re-export the sentence and annotate it again")
+    if data.get("text_sha256") != text_hash(seg["text"]):
+        what = "is missing" if "text_sha256" not in data else f"is {str(data.get('text_sha256'))[:16]!r}…, not the " \
+               "sha256 of the text"
+        raise LabelStudioError(where, f"task text_sha256 {what} (sentence {sid})",
+                          "never edit task data; re-export the sentence with `claimcorpus ls export`")
+    if "index" in data and (type(data["index"]) is not int or data["index"] != seg["index"]):
+        raise LabelStudioError(where, f"task index {data.get('index')!r} contradicts sentence_id {sid} (index "
+                                 f"{seg['index']})", "never edit task data; re-export the sentence with "
+                          "`claimcorpus ls export`")
     return seg
 
 
@@ -316,6 +332,11 @@ def resolve_names(keys: list[str], annotator: list[str]) -> dict[str, str]:
             raise LabelStudioError("--annotator", f"the export has annotations by {len(keys)} annotators "
                               f"({', '.join(keys)})", "pass --annotator KEY=NAME once for each of them")
         names = {k: plain[0] for k in keys}
+    stray = [k for k in names if k not in keys]
+    if stray:
+        raise LabelStudioError("--annotator", f"{stray[0]}={names[stray[0]]} names annotator {stray[0]!r}, who has no "
+                          f"annotations in the export (it has {', '.join(keys)})",
+                          "map only the Label Studio user ids the export has (a typo?)")
     missing = [k for k in keys if k not in names]
     if missing:
         raise LabelStudioError("--annotator", f"no layer name for the annotations of {', '.join(missing)} "
@@ -366,6 +387,9 @@ def import_export(repo: Repo, tasks: list[dict], annotator: list[str], *, unit: 
                   overwrite: bool = False, predictions: bool = False, name: str = "export",
                   guidelines_version: str | None = None) -> Report:
     """Write one layer per annotator, in one transaction; check every target before writing any."""
+    from claimcorpus.layers import check_guidelines_version
+
+    check_guidelines_version(repo, guidelines_version)
     report = Report()
     found = collect(repo, tasks, unit=unit, predictions=predictions, name=name, report=report)
     if not found:

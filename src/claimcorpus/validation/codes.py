@@ -20,9 +20,10 @@ class Check:
 
 CHECKS: dict[str, Check] = {c.code: c for c in [
     Check("E101", "missing-file", 1, "a file the repository needs is not there (manifest, seed, segments, layer.json)",
-          "restore the file or run `claimcorpus ingest`"),
+          "give the right path, restore the file from git, or (a seed or its segments) run `claimcorpus ingest`"),
     Check("E102", "not-utf8", 1, "a file is not valid UTF-8 (the byte offset is given)", "re-encode the file as UTF-8"),
-    Check("E103", "not-json", 1, "a JSONL line is not a JSON object", "write exactly one JSON object per line"),
+    Check("E103", "not-json", 1, "a JSONL line is not a JSON object, or an object holds one key twice",
+          "write exactly one JSON object per line, each key once"),
     Check("E104", "empty-text", 1, "a document is empty or only whitespace", "put the document text in the file"),
     Check("E105", "hash-mismatch", 1, "a seed's bytes or canonical text differ from the sha256 in the manifest",
           "restore the original file from git; seeds are never edited"),
@@ -33,6 +34,20 @@ CHECKS: dict[str, Check] = {c.code: c for c in [
           "an uncommitted one"),
     Check("E108", "not-a-file", 1, "a path where the repository needs a file is a directory or cannot be read",
           "replace it with the file (restore it from git), or make it readable"),
+    Check("E111", "duplicate-doc", 1, "the manifest lists one doc_id on two lines (the line of the first is given)",
+          "delete the repeated line of seeds/manifest.jsonl"),
+    Check("E112", "n-chars", 1, "a manifest entry's n_chars is not the number of code points of the seed's canonical "
+          "text", "set n_chars to the length the message gives (ingest computes it; never edit it by hand)"),
+    Check("E113", "unknown-file", 1, "a layer folder or annotations/segments holds something besides <doc_id>.jsonl "
+          "files and its layer.json (segmenter.json), or a folder of annotations/ is neither a layer nor segments",
+          "move the file out of annotations/ (a misnamed layer file: rename it <doc_id>.jsonl)"),
+    Check("E114", "control-char", 1, "a seed's canonical text holds a control character other than TAB and LF (NUL, "
+          "FF, VT, ...) or a U+0085, U+2028 or U+2029 line break (line:column and the character are given)",
+          "correct the source (delete the character; a line break: make it LF), remove the document's manifest entry "
+          "and layer files, and ingest the corrected text"),
+    Check("E115", "gold-missing", 1, "a manifest document has a file in another layer but none in annotations/gold "
+          "(the release); a document no layer has yet, just ingested, is not reported",
+          "restore the gold file from git, or decide the document's disagreements and run `claimcorpus adjudicate`"),
     Check("E201", "schema", 2, "a record violates its JSON Schema (the JSON path is given)",
           "correct the field as the schema in schema/ describes"),
     Check("E202", "unknown-label", 2, "a label, hedge type, claim type or source type is not in its label set",
@@ -83,6 +98,9 @@ CHECKS: dict[str, Check] = {c.code: c for c in [
           "or restore the span as the passes have it"),
     Check("E331", "unknown-rule", 3, "an adjudication decision cites a rule id that annotations/GUIDELINES.md does "
           "not define", "cite a rule the current guidelines define, or add the rule to the guidelines"),
+    Check("E332", "guidelines-version", 3, "a layer.json names a guidelines_version that annotations/GUIDELINES.md "
+          "does not have (its Version line and changelog rows list them)", "set the version the annotators used, "
+          "or null when unknown; a new version goes into the guidelines' changelog first"),
     Check("E318", "layer-name", 3, "layer.json names another layer than its folder", "set 'layer' to the folder name"),
     Check("E401", "gx-unique-id", 4, "a release table repeats a sentence id or doc_id, or holds the same span twice",
           "rebuild from annotations that pass level 3 (E304, E313); never edit corpus/ by hand"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,3 +37,4 @@ def load_jsonl(path: Path, rel: str) -> Loaded:
     except CorpusError as err:
         return Loaded(rel, [], [Finding(err.code, rel, None, None, err.problem)])
     return Loaded(rel, records, findings)
+

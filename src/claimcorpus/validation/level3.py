@@ -5,6 +5,8 @@ Records that failed level 1 or 2 are not checked here (their fields cannot be tr
 
 from __future__ import annotations
 
+from claimcorpus.textio import first_difference
+
 from collections.abc import Iterator
 
 from claimcorpus.kinds import kinds
@@ -71,7 +73,7 @@ def sequence_content(doc_id: str, doc_text: str | None, records: list[tuple[int,
         if doc_text is not None:
             sl = doc_text[rec["start"]:rec["end"]]
             if rec["end"] > len(doc_text) or sl != rec["text"]:
-                yield Finding("E306", rel, line, rid, f"text {rec['text'][:40]!r} is not the document slice "
-                                                      f"{rec['start']}:{rec['end']} {sl[:40]!r}")
+                yield Finding("E306", rel, line, rid, f"text is not the document slice {rec['start']}:{rec['end']} "
+                                                      f"({first_difference(rec['text'], sl)})")
             elif sl != sl.strip():
                 yield Finding("E307", rel, line, rid, f"text {sl[:40]!r} has whitespace at an edge")

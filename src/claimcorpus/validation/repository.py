@@ -14,7 +14,7 @@ import orjson
 from claimcorpus import schema
 from claimcorpus.errors import CorpusError
 from claimcorpus.layout import GOLD, SEGMENTS, Repo
-from claimcorpus.textio import canonical_text, decode_utf8, read_bytes, sha256
+from claimcorpus.textio import ControlCharError, canonical_text, decode_utf8, read_bytes, sha256
 from claimcorpus.txn import TXN, leftover
 from claimcorpus.validation import splitfile
 from claimcorpus.validation.codes import yields
@@ -69,6 +69,26 @@ class Validator:
                 if not (folder / "layer.json").is_file() and any(folder.glob("*.jsonl")):
                     self.add([Finding("E101", self.repo.rel(folder / "layer.json"), None, None,
                                       f"folder {folder.name!r} has layer files but no layer.json")])
+        self.stray_files()
+
+    def stray_files(self) -> None:
+        """E113 for what a layer or the segments folder holds besides ``<doc_id>.jsonl`` and its metadata file
+        (``notes.txt``, ``base1.JSONL``, a sub-folder), and for a folder of annotations/ that is neither."""
+        if not self.repo.annotations.is_dir():
+            return
+        for folder in sorted(p for p in self.repo.annotations.iterdir() if p.is_dir()):
+            meta = "segmenter.json" if folder.name == SEGMENTS else "layer.json"
+            if folder.name != SEGMENTS and not (folder / meta).is_file():
+                if not any(folder.glob("*.jsonl")) and any(folder.iterdir()):
+                    self.add([Finding("E113", self.repo.rel(folder) + "/", None, None, "a folder of annotations/ that "
+                                      "is neither a layer (no layer.json) nor annotations/segments")])
+                continue
+            for path in sorted(folder.iterdir()):
+                if path.name != meta and not (path.suffix == ".jsonl" and path.is_file()):
+                    kind = "folder" if path.is_dir() else "file"
+                    self.add([Finding("E113", self.repo.rel(path) + ("/" if path.is_dir() else ""), None, None,
+                                      f"a {kind} in {self.repo.rel(folder)}/, which holds only <doc_id>.jsonl "
+                                      f"files and {meta}")])
 
     # -- documents -----------------------------------------------------------
     @yields("E101", "E102", "E104", "E105", "E106", "E108", "E203")
@@ -79,12 +99,18 @@ class Validator:
             return
         loaded = load_jsonl(repo.manifest, rel)
         self.add(loaded.findings)
-        self.manifest_ids = {e.get("doc_id") for _, e in loaded.records}
+        self.manifest_ids = {e.get("doc_id") for _, e in loaded.records if isinstance(e.get("doc_id"), str)}
         by_text: dict[str, str] = {}
+        by_id: dict[str, int] = {}
         for line, entry in loaded.records:
             bad = schema_findings("document", entry, rel, line)
             if bad:
                 self.add(bad)
+                continue
+            first = by_id.setdefault(entry["doc_id"], line)
+            if first != line:
+                self.add([Finding("E111", rel, line, entry["doc_id"], f"document {entry['doc_id']!r} is listed again "
+                                                                      f"(first on line {first})")])
                 continue
             if entry["date"] is not None and not schema.is_real_date(entry["date"]):
                 self.add([Finding("E203", rel, line, entry["doc_id"], f"date {entry['date']!r} is not a real date")])
@@ -100,12 +126,32 @@ class Validator:
                 continue
             try:
                 text = canonical_text(raw, entry["path"])
+            except ControlCharError as err:
+                self.add([Finding("E114", entry["path"], err.line, doc_id, f"column {err.column}: {err.problem}")])
+                continue
             except CorpusError as err:
                 self.add([Finding(err.code, entry["path"], None, doc_id, err.problem)])  # E102, E104
                 continue
             if sha256(raw) != entry["sha256_raw"] or sha256(text.encode()) != entry["sha256_text"]:
                 self.add([Finding("E105", entry["path"], None, doc_id, "sha256 differs from seeds/manifest.jsonl")])
+            elif entry["n_chars"] != len(text):
+                self.add([Finding("E112", rel, line, doc_id, f"n_chars is {entry['n_chars']}, but {entry['path']} "
+                                                             f"has {len(text)} code points")])
             self.texts[doc_id] = text
+        self.gold_files()
+
+    def gold_files(self) -> None:
+        """E115: a manifest document annotated in another layer but without a file in the gold layer (the
+        release). A document that no layer has yet (just ingested) is not reported: build names it."""
+        if GOLD not in self.repo.layers():
+            return
+        others = [name for name in self.repo.layers() if name != GOLD]
+        for doc_id in sorted(self.manifest_ids):
+            path = self.repo.layer_file(GOLD, doc_id)
+            have = [name for name in others if self.repo.layer_file(name, doc_id).is_file()]
+            if have and not path.is_file():
+                self.add([Finding("E115", self.repo.rel(path), None, doc_id, f"document {doc_id!r} is annotated in "
+                                  f"{', '.join(have)} but the gold layer has no file for it")])
 
     def splits(self) -> None:
         """annotations/splits.json against the manifest's documents (splitfile.py)."""
@@ -171,6 +217,13 @@ class Validator:
                 self.add([Finding("E322", rel, None, None, f"the gold layer is of kind {meta['kind']!r}")])
             if not bad and not schema.is_real_date(meta["date"]):
                 self.add([Finding("E203", rel, None, None, f"date {meta['date']!r} is not a real date")])
+            if not bad and meta["guidelines_version"] is not None:
+                from claimcorpus.layers import guideline_versions
+
+                versions = guideline_versions(self.repo)
+                if versions and meta["guidelines_version"] not in versions:
+                    self.add([Finding("E332", rel, None, None, f"guidelines_version {meta['guidelines_version']!r} "
+                                      f"is not a version of annotations/GUIDELINES.md ({', '.join(versions)})")])
         for doc_id, path in self._doc_files(self.repo.layer_dir(layer)):
             self.layer_file(doc_id, path, self.segments.get(doc_id))
 
