@@ -27,7 +27,7 @@ from claimcorpus import cli
 from claimcorpus.labelstudio.tasks import export_tasks
 from claimcorpus.layout import Repo
 from claimcorpus.scaffold import init
-from claimcorpus.validate import Validator
+from claimcorpus.validation.repository import Validator
 from conftest import BASE, ROOT, TEXTS, tree
 
 D = "base1"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from claimcorpus.checks import CHECKS, Check
+from claimcorpus.validation.codes import CHECKS, Check
 from claimcorpus.errors import CorpusError
 from claimcorpus.kinds import KINDS, SpanKind, register
 
