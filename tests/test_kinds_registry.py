@@ -29,7 +29,7 @@ def test_every_problem_of_an_undeclared_kind_is_listed() -> None:
                     description="", codes=("E999",), new_checks=(Check("E312", "stance-overlap", 3, "", ""),))
     assert refused(kind).problem == (
         "span kind 'stances': no property 'stances'; E312 is already 'entity-overlap'; "
-        "check E999 is not in checks.CHECKS; no $defs enum 'stance_label'; "
+        "check E999 is not in validation.codes.CHECKS; no $defs enum 'stance_label'; "
         "$defs.stance.properties.label does not refer to #/$defs/stance_label")
 
 

@@ -261,7 +261,7 @@ WHERE = {  # change(task, annotation), where, what the message says (so that it 
     "shape": (lambda t, a: a["result"][0]["value"].update(start="13"), "export task {n}",
               r"annotations\[0\]\.result\[0\]\.value\.start: '13' is not of type"),
     "text-differs": (lambda t, a: t["data"].update(text=S_KYIV.replace("may", "will")), "export task {n}",
-                     "text or text_sha256 differs"),
+                     "task text differs"),
     "other-document": (lambda t, a: t["data"].update(doc_id="nope"), "export task {n}",
                        "document 'nope' is not in this corpus"),
     "other-sentence": (lambda t, a: t["data"].update(sentence_id="emoji-s9999"), "export task {n}",

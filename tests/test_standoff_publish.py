@@ -130,7 +130,9 @@ def test_publish_dry_run_lists_deletions_from_a_listing(tmp_path):
 
 def test_publish_standoff_dry_run_uploads_no_text(tmp_path):
     checkout = copy_checkout(tmp_path / "repo")
-    res = run_cli("publish", "--repo-id", "org/c", "--dry-run", "--standoff", "--remote-listing", os.devnull,
+    empty = tmp_path / "remote.txt"  # an empty remote: a regular file (devices are refused as inputs)
+    empty.write_text("", encoding="utf-8")
+    res = run_cli("publish", "--repo-id", "org/c", "--dry-run", "--standoff", "--remote-listing", empty,
                   "--root", checkout)
     assert res.returncode == 0, res.stderr
     uploads = [line.split()[-1] for line in res.stdout.splitlines() if line.startswith("upload")]

@@ -71,6 +71,7 @@ class Validator:
                                       f"folder {folder.name!r} has layer files but no layer.json")])
         self.stray_files()
 
+    @yields("E113")
     def stray_files(self) -> None:
         """E113 for what a layer or the segments folder holds besides ``<doc_id>.jsonl`` and its metadata file
         (``notes.txt``, ``base1.JSONL``, a sub-folder), and for a folder of annotations/ that is neither."""
@@ -91,7 +92,7 @@ class Validator:
                                       f"files and {meta}")])
 
     # -- documents -----------------------------------------------------------
-    @yields("E101", "E102", "E104", "E105", "E106", "E108", "E203")
+    @yields("E101", "E102", "E104", "E105", "E106", "E108", "E111", "E112", "E114", "E203")
     def documents(self) -> None:
         repo, rel = self.repo, self.repo.rel(self.repo.manifest)
         if not repo.manifest.is_file():
@@ -140,6 +141,7 @@ class Validator:
             self.texts[doc_id] = text
         self.gold_files()
 
+    @yields("E115")
     def gold_files(self) -> None:
         """E115: a manifest document annotated in another layer but without a file in the gold layer (the
         release). A document that no layer has yet (just ingested) is not reported: build names it."""
@@ -197,7 +199,7 @@ class Validator:
             self.segments[doc_id] = [(r["index"], r["start"], r["end"], r["text"]) for _, r in good]
 
     # -- layers --------------------------------------------------------------
-    @yields("E102", "E103", "E108", "E201", "E203", "E318", "E322")
+    @yields("E102", "E103", "E108", "E201", "E203", "E318", "E322", "E332")
     def layer(self, layer: str) -> None:
         meta_path = self.repo.layer_dir(layer) / "layer.json"
         rel = self.repo.rel(meta_path)
