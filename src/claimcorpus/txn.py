@@ -255,26 +255,25 @@ class Transaction:
     def write(self, path: Path | str, data: bytes | str, *, replace: bool = False, flag: str = "--overwrite",
               mode: int | None = None) -> None:
         """Stage a whole file for ``path``; an existing file is replaced only with ``replace``."""
-        full = self.path(path)
-        if full.is_dir():
-            raise RepositoryError(self.rel(full), "is a folder", "give a file path")
-        if full.exists() and not replace:
-            raise RepositoryError(self.rel(full), "exists and would be replaced", f"pass {flag} to replace it, or choose another path")
-        _, staged = self._stage("put", full)
-        _fsync_write(staged, data.encode("utf-8") if isinstance(data, str) else data)
+        staged = self._put(path, data.encode("utf-8") if isinstance(data, str) else data, replace, flag)
         if mode is not None:
             staged.chmod(mode)
 
     def write_lines(self, path: Path | str, lines: Iterable[str], *, replace: bool = False,
                     flag: str = "--overwrite") -> None:
         """``write`` for a file given line by line (each with its newline), written to the stage as they come."""
+        self._put(path, (line.encode("utf-8") for line in lines), replace, flag)
+
+    def _put(self, path: Path | str, data: bytes | Iterable[bytes], replace: bool, flag: str) -> Path:
+        """The guard both writers share (a folder, or a file not to be replaced, is refused), then the staged file."""
         full = self.path(path)
         if full.is_dir():
             raise RepositoryError(self.rel(full), "is a folder", "give a file path")
         if full.exists() and not replace:
             raise RepositoryError(self.rel(full), "exists and would be replaced", f"pass {flag} to replace it, or choose another path")
         _, staged = self._stage("put", full)
-        _fsync_write(staged, (line.encode("utf-8") for line in lines))
+        _fsync_write(staged, data)
+        return staged
 
     def write_dir(self, path: Path | str) -> Path:
         """A staging folder to fill; at commit it replaces the folder ``path`` whole (used for corpus/)."""
