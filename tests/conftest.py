@@ -103,3 +103,20 @@ def repo_factory(tmp_path: Path):
 def checkout_copy(tmp_path: Path) -> Path:
     """A copy of the whole repository to run commands on without touching the real one."""
     return copy_checkout(tmp_path / "checkout")
+
+
+# -- parallel runs (pytest-xdist) -------------------------------------------------------
+# `make test` runs `pytest -n auto --dist loadgroup`. Tests are kept together where they share something costly:
+# every test that uses the live Label Studio server runs in one worker (one server, started once), and the tests of a
+# module stay together (its module-scoped fixtures run once). The files in SPREAD are rows that share nothing
+# (one subprocess or one crash each): their tests go to whichever worker is free.
+SPREAD = {"test_hostile.py", "test_crash.py"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the marks into the node ids
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if "ls_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("labelstudio"))
+        elif item.path.name not in SPREAD:
+            item.add_marker(pytest.mark.xdist_group(item.path.name))

@@ -261,12 +261,12 @@ def preannotate(repo, model: str, layer: str, against: str = "gold", overwrite: 
     reference layer; return the files written and the model's description. The layer appears whole (one transaction)."""
     from datetime import date as Date
 
-    from claimcorpus.layers import check_meta, meta_path as layer_meta, read_layer, read_meta, write_layer, write_meta
+    from claimcorpus.layers import check_meta, is_layer_id, meta_path as layer_meta, read_layer, read_meta, write_layer, write_meta
     from claimcorpus.splits import read_splits
     from claimcorpus.txn import Transaction
 
     read_meta(repo, against)
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", layer):
+    if not is_layer_id(layer):
         raise EvaluationError(layer, "not a layer id", "use lower-case letters, digits, '-' and '_', e.g. pred-my-model")
     meta_path = layer_meta(repo, layer)
     if meta_path.exists() and not overwrite:

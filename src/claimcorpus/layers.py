@@ -55,13 +55,22 @@ def meta_path(repo: Repo, layer: str) -> Path:
     return repo.layer_dir(layer) / META
 
 
-def read_meta(repo: Repo, layer: str) -> dict:
+def is_layer_id(name: str) -> bool:
+    """Whether ``name`` matches the layer-id pattern of schema/layer.schema.json.
+
+    >>> is_layer_id("pred-my-model"), is_layer_id("Gold")
+    (True, False)
+    """
     import re
 
+    return re.fullmatch(schema.load("layer")["properties"]["layer"]["pattern"].strip("^$"), name) is not None
+
+
+def read_meta(repo: Repo, layer: str) -> dict:
     if layer == SEGMENTS:
         raise LayerError(repo.rel(repo.segments), "holds the sentence boundaries, not an annotation layer",
                          f"name a layer: {', '.join(repo.layers()) or 'none yet (claimcorpus layer init NAME)'}")
-    if not re.fullmatch(schema.load("layer")["properties"]["layer"]["pattern"].strip("^$"), layer):
+    if not is_layer_id(layer):
         known = ", ".join(repo.layers()) or "none yet"
         raise LayerError(layer, "is not a layer name (a folder of annotations/ with a layer.json)",
                           f"name a layer of this repository ({known})")
