@@ -261,6 +261,9 @@ def test_outputs(repo: Repo, report: dict) -> None:
     assert report_json(agreement(repo, "a", "b")) == report_json(report)
     md = agreement_markdown(report)
     assert "| Entities | exact | 4 | 5 | 0.400 | 0.500 | 0.444 | 0.600 | 0.750 | 0.667 |" in md
+    # the overlap figures of test_entity_spans_by_hand, on the row the header's "token overlap =" defines
+    assert "| Entities | token overlap | 4 | 5 | 0.600 | 0.750 | 0.667 | 0.800 | 1.000 | 0.889 |" in md
+    assert "token overlap = at least one shared token" in md
     assert "| Sentence flag `hedged` | sentence | 3 | 0.667 | 0.400 | 0.444 |" in md
 
 
@@ -318,3 +321,11 @@ def test_spans_at_identical_offsets_stay_paired() -> None:
     a = [Span(0, 9, "X", frozenset({0, 1})), Span(5, 9, "X", frozenset({1}))]
     b = [Span(0, 4, "X", frozenset({0})), Span(0, 9, "X", frozenset({0, 1}))]
     assert max_matching(a, b, overlap) == [(0, 1)]
+
+
+def test_a_failed_augmenting_path_keeps_the_earlier_pair() -> None:
+    """a0 and a1 both overlap only b0 ({1}): a0 takes it first; a1's search finds no augmenting path (a0 has no
+    other candidate), so a0 keeps b0 and a1 stays unmatched, rather than a1 taking b0 from a0."""
+    a = [Span(0, 9, "X", frozenset({0, 1})), Span(5, 12, "X", frozenset({1, 2}))]
+    b = [Span(5, 9, "X", frozenset({1}))]
+    assert max_matching(a, b, overlap) == [(0, 0)]

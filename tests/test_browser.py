@@ -121,8 +121,10 @@ def start_serve(repo_root: Path, data_dir: Path, python: str) -> tuple[subproces
     """`claimcorpus ls serve` as a user runs it; returns the process and what it printed."""
     cmd = [sys.executable, "-m", "claimcorpus", "ls", "serve", "--root", str(repo_root), "--prediction", "hand",
            "--title", "predictions", "--data-dir", str(data_dir), "--ls-python", python]
+    # SIGINT ignored, as in a shell script's background job or a CI step: the teardown's Ctrl-C must still stop it
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
-                            env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+                            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     lines, began = [], time.monotonic()
     for line in proc.stdout:
         lines.append(line)

@@ -304,3 +304,17 @@ def test_token_rows_are_spacys_tokens_and_char_span_expand() -> None:
                     None if span is None else (span.start, span.end)), (text, s, e)
                 pairs += 1
     assert pairs > 10_000
+
+
+def test_config_finds_each_release_config_by_name() -> None:
+    """configs.config(name) is the config the card publishes under that name, with the features the card declares."""
+    import yaml
+
+    from claimcorpus.configs import config
+
+    card = (ROOT / "corpus" / "README.md").read_text(encoding="utf-8").split("---")[1]
+    meta = yaml.safe_load(card)
+    names = [c["config_name"] for c in meta["configs"]]
+    assert names and [config(n).name for n in names] == names
+    declared = {i["config_name"]: [f["name"] for f in i["features"]] for i in meta["dataset_info"]}
+    assert all(list(config(n).features()) == declared[n] for n in names)

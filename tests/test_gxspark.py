@@ -25,12 +25,17 @@ def spark():
     s.stop()
 
 
-def test_spark_equals_pandas_on_the_repository_release(spark):
-    from claimcorpus.validation.level4.spark import run_release
+def test_spark_equals_pandas_on_the_repository_release(spark, tmp_path):
+    """What `claimcorpus validate --engine spark` runs at level 4 (runner.level4 -> spark.run_repo: the tables this
+    repository's annotations make now, staged under build/), on a copy of the checkout; and the committed release."""
+    from claimcorpus.layout import Repo
+    from claimcorpus.validation.level4.spark import run_release, run_repo
+    from conftest import copy_checkout
 
     corpus = ROOT / "corpus"
     want = [str(f) for f in gxbatch.run_release(corpus, jobs=1).findings]
     assert want == []  # the committed release is valid
+    assert [str(f) for f in run_repo(Repo(copy_checkout(tmp_path / "checkout")), spark).findings] == want
     assert [str(f) for f in run_release(corpus, spark).findings] == want
 
 

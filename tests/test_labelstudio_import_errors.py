@@ -334,3 +334,118 @@ def test_only_cancelled_annotations_is_nothing_to_import(pristine) -> None:
         import_export(repo, tasks, ["x"])
     assert err.value.problem == "no annotations to import (4 tasks, 4 cancelled)"
     assert tree(repo.root) == before
+
+
+@pytest.mark.parametrize(("annotation", "key"), [
+    ({"completed_by": {"email": "ann@example.org", "id": 7}}, "ann@example.org"),
+    ({"completed_by": {"id": 7}}, "7"),  # no e-mail in the export: the user id
+    ({"completed_by": 3}, "3"),
+    ({}, "-"),
+])
+def test_annotator_key(annotation: dict, key: str) -> None:
+    from claimcorpus.labelstudio.importer import annotator_key
+
+    assert annotator_key(annotation) == key
+
+
+@pytest.mark.parametrize(("keys", "annotator", "message"), [
+    (["5"], ["7=x"], "--annotator: 7=x names annotator '7', who has no annotations in the export (it has 5). "
+                     "Fix: map only the Label Studio user ids the export has (a typo?)"),
+    (["5"], ["Bad"], "--annotator: 'Bad' is not a layer id. "
+                     "Fix: use lowercase letters, digits, '_' and '-' (not first), not 'segments'"),
+    (["5"], ["segments"], "--annotator: 'segments' is not a layer id. "
+                          "Fix: use lowercase letters, digits, '_' and '-' (not first), not 'segments'"),
+    (["5", "6"], ["x"], "--annotator: the export has annotations by 2 annotators (5, 6). "
+                        "Fix: pass --annotator KEY=NAME once for each of them"),
+    (["5", "6"], ["5=x", "6=x"], "--annotator: two annotators would share layer 'x'. "
+                                 "Fix: give each annotator a layer of their own"),
+])
+def test_annotator_names_are_refused_in_one_line(keys, annotator, message) -> None:
+    from claimcorpus.labelstudio.importer import resolve_names
+
+    with pytest.raises(CorpusError) as err:
+        resolve_names(keys, annotator)
+    assert str(err.value) == message
+
+
+def test_a_field_of_the_wrong_type_is_named_by_its_path(tmp_path: Path) -> None:
+    """export.schema.json: a result item's value.start is an integer; the message names the field from the task."""
+    from claimcorpus.labelstudio.importer import check_export
+
+    tasks = [{"data": {"text": "Kyiv."}, "annotations": [{"result": [
+        {"from_name": "entity", "to_name": "text", "type": "labels",
+         "value": {"start": "0", "end": 4, "text": "Kyiv", "labels": ["GPE"]}}]}]}]
+    with pytest.raises(CorpusError) as err:
+        check_export(tasks, "export.json")
+    assert str(err.value).startswith("export.json task 0: annotations[0].result[0].value.start: '0' is not of type "), \
+        str(err.value)
+
+
+def test_refusals_of_the_target_layer(pristine, tmp_path: Path) -> None:
+    """Import never writes into a folder that is not a layer, or over a layer's files without --overwrite."""
+    import shutil
+
+    repo, _, good = pristine
+    work = tmp_path / "repo"
+    shutil.copytree(repo.root, work)
+    from claimcorpus.layout import Repo
+
+    copy = Repo(work)
+    (copy.annotations / "stray").mkdir()
+    with pytest.raises(CorpusError) as err:
+        import_export(copy, copy_tasks(good), ["stray"])
+    assert str(err.value) == ("annotations/stray: exists but is not a layer (no layer.json). "
+                              "Fix: choose another name with --annotator, or move the folder away if it is not yours")
+    doc = sorted(p.stem for p in copy.layer_dir("hand").glob("*.jsonl"))[0]
+    with pytest.raises(CorpusError) as err:
+        import_export(copy, copy_tasks(good), ["hand"])
+    assert str(err.value) == (f"annotations/hand/{doc}.jsonl: layer 'hand' already has annotations for {doc}. "
+                              "Fix: choose another name with --annotator, or pass --overwrite to replace them")
+
+
+def copy_tasks(good: list[dict]) -> list[dict]:
+    return copy.deepcopy(good)
+
+
+def _no_text(t, a):
+    del region(a, "e0", "entity")["value"]["text"]
+
+
+def _kiev(t, a):
+    region(a, "e0", "entity")["value"]["text"] = "Kiev"
+
+
+FIXES = {  # change, import unit, the problem's end and the fix, word for word (what the annotator is told to do)
+    "choice-of-no-claim": (lambda t, a: region(a, "c0", "checkworthy").update(id="zz"), "codepoint",
+                           "checkworthy 'yes' is attached to no claim region", "set it on a claim region"),
+    "region-without-text": (_no_text, "codepoint",
+                            "region 13:17 carries no text, so nothing confirms its code point offsets "
+                            "(Label Studio writes the text of every region)",
+                            "import the file Label Studio exported (Export > JSON) or `claimcorpus ls pull` wrote; "
+                            "a tool that drops region texts must keep them"),
+    "region-without-text-utf16": (_no_text, "utf16",
+                                  "region 13:17 carries no text, so nothing confirms its UTF-16 offsets "
+                                  "(Label Studio writes the text of every region)",
+                                  "import the file Label Studio exported (Export > JSON) or `claimcorpus ls pull` "
+                                  "wrote; a tool that drops region texts must keep them"),
+    "slice-differs": (_kiev, "codepoint", "region text 'Kiev' is not the sentence slice 13:17 'Kyiv'",
+                      "if this export counts UTF-16 code units, pass --offsets utf16; otherwise redraw the region "
+                      "in Label Studio"),
+    "slice-differs-utf16": (_kiev, "utf16", "region text 'Kiev' is not the sentence slice 13:17 'Kyiv'",
+                            "if this export counts code points, pass --offsets codepoint; otherwise redraw the "
+                            "region in Label Studio"),
+}
+
+
+@pytest.mark.parametrize("case", FIXES)
+def test_refusal_says_what_to_do(pristine, case: str) -> None:
+    """Offsets 13:17 are "Kyiv" in S_KYIV, before any astral character, so both units give 13:17."""
+    repo, _, good = pristine
+    tasks = copy.deepcopy(good)
+    task = next(t for t in tasks if t["data"]["text"] == S_KYIV)
+    change, unit, problem, fix = FIXES[case]
+    change(task, task["annotations"][0])
+    with pytest.raises(CorpusError) as err:
+        import_export(repo, tasks, ["x"], unit=unit)
+    assert err.value.problem.endswith(problem), err.value.problem
+    assert err.value.fix == fix

@@ -187,6 +187,16 @@ def test_every_rule_has_a_text() -> None:
     assert sorted(RULE_TEXTS) == sorted(RULES)
 
 
+@pytest.mark.parametrize(("text", "want"), [
+    # web-end for a bare www. host (no scheme): blingfire alone keeps these together
+    ("Details are at www.example.com. Prices rose again.", ["Details are at www.example.com.", "Prices rose again."]),
+    ("See www.gov.uk. Mr. Hale left early.", ["See www.gov.uk.", "Mr. Hale left early."]),
+    ("Mail desk@example.org. Prices rose again.", ["Mail desk@example.org.", "Prices rose again."]),
+])
+def test_a_sentence_ends_after_a_web_address_without_a_scheme(text: str, want: list[str]) -> None:
+    assert [s.text for s in segment(text)] == want
+
+
 @pytest.mark.parametrize("rule", sorted(RULE_TEXTS))
 def test_rule_by_its_text(rule: str) -> None:
     import blingfire

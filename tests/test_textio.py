@@ -62,17 +62,24 @@ REFUSED = {chr(c) for c in range(0x110000) if __import__("unicodedata").category
 REFUSED |= {"\u2028", "\u2029"}
 
 
-@pytest.mark.parametrize(("raw", "where", "name"), [
-    (b"The text has a NUL\x00 byte.", "t.txt:1:19", "U+0000 NULL"),
-    (b"one\r\ntwo\x0cthree", "t.txt:2:4", "U+000C FORM FEED"),  # after CRLF -> LF: line 2
-    ("x\u2028y".encode(), "t.txt:1:2", "U+2028 LINE SEPARATOR"),
-    ("\n\nab\x85".encode(), "t.txt:3:3", "U+0085 NEXT LINE"),
-    (b"del\x7f", "t.txt:1:4", "U+007F DELETE"),
+CONTROL = ("a control character: a sign of a binary or damaged file", "delete it, or replace it with a space (e.g. tr -d)")
+LINE_BREAK = ("a line break that the segmenter and Label Studio do not count as one", "replace it with a newline (LF)")
+
+
+@pytest.mark.parametrize(("raw", "where", "name", "why"), [
+    (b"The text has a NUL\x00 byte.", "t.txt:1:19", "U+0000 NULL", CONTROL),
+    (b"one\r\ntwo\x0cthree", "t.txt:2:4", "U+000C FORM FEED", CONTROL),  # after CRLF -> LF: line 2
+    ("x\u2028y".encode(), "t.txt:1:2", "U+2028 LINE SEPARATOR", LINE_BREAK),
+    ("\n\nab\x85".encode(), "t.txt:3:3", "U+0085 NEXT LINE", LINE_BREAK),
+    ("p\u2029".encode(), "t.txt:1:2", "U+2029 PARAGRAPH SEPARATOR", LINE_BREAK),
+    (b"del\x7f", "t.txt:1:4", "U+007F DELETE", CONTROL),
 ])
-def test_control_characters_are_refused_with_line_column_and_name(raw: bytes, where: str, name: str) -> None:
+def test_control_characters_are_refused_with_line_column_and_name(raw: bytes, where: str, name: str, why) -> None:
+    """The whole line a user reads, and the check-table code validate reports it under (docs/checks.md E114)."""
     with pytest.raises(ControlCharError) as info:
         canonical_text(raw, "t.txt")
-    assert str(info.value).startswith(f"{where}: holds {name} (") and ". Fix: " in str(info.value)
+    assert str(info.value) == f"{where}: holds {name} ({why[0]}). Fix: {why[1]}"
+    assert info.value.code == "E114"
 
 
 @given(st.lists(st.sampled_from(["a", "\u00e9", "\U0001F600", " ", "\n", "\r", "\r\n", "\ufeff", "."]), min_size=1))
@@ -211,3 +218,40 @@ def test_read_errors_carry_their_level_1_codes(tmp_path: Path) -> None:
         assert info.value.code == code
         again = pickle.loads(pickle.dumps(info.value))  # raised in a worker, it reaches the parent whole
         assert (again.code, str(again)) == (code, str(info.value))
+
+
+@pytest.mark.parametrize(("got", "want", "message"), [
+    # the first 10 characters before the difference are cut, marked by a leading ellipsis
+    ("0123456789abcdefghijXYZ", "0123456789abcdefghijxyz",
+     "they differ at character 20: '…abcdefghijXYZ' vs '…abcdefghijxyz'"),
+    ("ab", "abc", "they differ at character 2: 'ab' vs 'abc' (one is longer)"),
+    ("abX", "abY", "they differ at character 2: 'abX' vs 'abY'"),  # same length: no "(one is longer)"
+])
+def test_first_difference_quotes_around_the_character(got: str, want: str, message: str) -> None:
+    from claimcorpus.textio import first_difference
+
+    assert first_difference(got, want) == message
+
+
+def test_jsonl_reader_errors_name_the_file_and_line(tmp_path: Path) -> None:
+    """Bad UTF-8 anywhere in a JSONL file, and a key given twice on line 2, each named as the caller names the file."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b'{"a": 1}\n{"b": "\xff"}\n')  # 9 bytes of line 1, then 7: 0xff is byte 16
+    with pytest.raises(CorpusError) as err:
+        list(iter_jsonl(bad, "annotations/gold/bad.jsonl"))
+    assert str(err.value).startswith("annotations/gold/bad.jsonl: not valid UTF-8 at byte 16"), str(err.value)
+    twice = tmp_path / "twice.jsonl"
+    twice.write_text('{"a": 1}\n{"a": 1, "a": 2}\n', encoding="utf-8")
+    with pytest.raises(CorpusError) as err:
+        list(iter_jsonl(twice, "annotations/gold/twice.jsonl"))
+    assert str(err.value) == ("annotations/gold/twice.jsonl:2: key 'a' occurs twice in one object. "
+                              "Fix: keep one of them (a JSON reader keeps only the last)")
+    assert err.value.code == "E103"
+
+
+def test_a_device_is_not_read() -> None:
+    from claimcorpus.textio import read_bytes
+
+    with pytest.raises(CorpusError) as err:
+        read_bytes(Path("/dev/null"), "text.txt")
+    assert str(err.value) == "text.txt: is a device, not a regular file. Fix: save the text to a file and give its path"

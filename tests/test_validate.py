@@ -213,3 +213,38 @@ def test_missing_split_file(base_repo: Repo) -> None:
 def test_split_file_that_is_not_an_object(base_repo: Repo) -> None:
     (base_repo.annotations / "splits.json").write_text('["base1"]\n', encoding="utf-8")
     assert found(base_repo.root) == {("E204", "annotations/splits.json", None, None)}
+
+
+def test_level_4_runs_only_when_asked_on_the_whole_valid_corpus(tmp_path: Path) -> None:
+    """validation.runner.run: a gold layer that is valid at levels 1-3 but has no span at all (0 entities and 0 claims
+    per sentence, under CORPUS_BOUNDS' lower bounds of 0.1 and 0.3) passes levels 1-3 and fails only the gate's
+    corpus bounds, E408; without the gate, or on one shard of the documents, level 4 does not run."""
+    from conftest import make_repo
+
+    from claimcorpus.layers import init_layer
+    from claimcorpus.validation.runner import run
+
+    repo = make_repo(tmp_path, {"d1.txt": "Storm hits the coast. Ferries stop at 9 p.m.\n",
+                                "d2.txt": "Markets fell. Banks were closed on Monday.\n"})
+    init_layer(repo, "gold", "gold", "tester", guidelines_version="0.1", description="no spans", doc_ids=["d1", "d2"])
+    (repo.annotations / "splits.json").write_text(json.dumps({"train": ["d1"], "validation": [], "test": ["d2"]}),
+                                                  encoding="utf-8")
+    gated = run(repo, jobs=1)
+    assert {f.code for f in gated.findings} == {"E408"}
+    assert all(any(bound in str(f) for f in gated.findings) for bound in ("entities_per_sentence", "claims_per_sentence"))
+    assert run(repo, jobs=1, gate=False).findings == []
+    assert run(repo, jobs=1, shard=(0, 1)).findings == []
+
+
+def test_shard_of_puts_every_document_in_exactly_one_shard() -> None:
+    """--shard I/N: a document's shard is crc32(doc_id) mod N (stable across machines), an int in range(N)."""
+    import binascii
+
+    from claimcorpus.validation.parallel import shard_of
+
+    ids = [f"doc{i:03d}" for i in range(100)]
+    for n in (1, 2, 3, 7):
+        got = [shard_of(d, n) for d in ids]
+        assert all(type(s) is int and 0 <= s < n for s in got)
+        assert set(got) == set(range(n))  # 100 ids fill 7 shards
+        assert got == [binascii.crc32(d.encode()) % n for d in ids]  # binascii: the same CRC from another module

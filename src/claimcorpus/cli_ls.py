@@ -176,7 +176,11 @@ def serve_cmd(doc: DocOpt = None, prediction: PredOpt = None,
         raise LabelStudioError(str(where / "server.log"), first, f"on a loaded machine give it longer (--wait "
                           f"{int(wait * 2)}); else read the log, and delete the data dir to start afresh"
                           if "did not answer" in first else "read the log; delete the data dir to start afresh") from None
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops the server too, as Ctrl-C does
+    # Ctrl-C and `kill` both stop the server. SIGINT is set explicitly: a process started from a shell's background
+    # job (`cmd &` in a script, a CI step, a pytest-xdist worker) inherits SIGINT ignored, and Python then never
+    # raises KeyboardInterrupt, so `ls serve` would run on after Ctrl-C or `kill -INT`.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         client = Server(live.url, live.token)
         pid = serve.project_for(client, title)

@@ -41,6 +41,7 @@ def session(master: str | None = None):
     builder = (SparkSession.builder.master(master)
                .appName("claimcorpus-gate")
                .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")  # Spark's stage bars would garble the CLI's one-line output
                .config("spark.sql.shuffle.partitions", os.environ.get("CLAIMCORPUS_SPARK_PARTITIONS", "4"))
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.ansi.enabled", "false"))  # a bad cell becomes null, as pandas' to_numeric(coerce)
