@@ -219,16 +219,9 @@ def test_level_4_runs_only_when_asked_on_the_whole_valid_corpus(tmp_path: Path) 
     """validation.runner.run: a gold layer that is valid at levels 1-3 but has no span at all (0 entities and 0 claims
     per sentence, under CORPUS_BOUNDS' lower bounds of 0.1 and 0.3) passes levels 1-3 and fails only the gate's
     corpus bounds, E408; without the gate, or on one shard of the documents, level 4 does not run."""
-    from conftest import make_repo
-
-    from claimcorpus.layers import init_layer
     from claimcorpus.validation.runner import run
 
-    repo = make_repo(tmp_path, {"d1.txt": "Storm hits the coast. Ferries stop at 9 p.m.\n",
-                                "d2.txt": "Markets fell. Banks were closed on Monday.\n"})
-    init_layer(repo, "gold", "gold", "tester", guidelines_version="0.1", description="no spans", doc_ids=["d1", "d2"])
-    (repo.annotations / "splits.json").write_text(json.dumps({"train": ["d1"], "validation": [], "test": ["d2"]}),
-                                                  encoding="utf-8")
+    repo = spanless_repo(tmp_path)
     gated = run(repo, jobs=1)
     assert {f.code for f in gated.findings} == {"E408"}
     assert all(any(bound in str(f) for f in gated.findings) for bound in ("entities_per_sentence", "claims_per_sentence"))
@@ -248,3 +241,30 @@ def test_shard_of_puts_every_document_in_exactly_one_shard() -> None:
         assert all(type(s) is int and 0 <= s < n for s in got)
         assert set(got) == set(range(n))  # 100 ids fill 7 shards
         assert got == [binascii.crc32(d.encode()) % n for d in ids]  # binascii: the same CRC from another module
+
+
+def spanless_repo(tmp_path: Path) -> Repo:
+    """Two documents whose gold layer is valid at levels 1-3 and has no span: level 4 finds E408 (corpus bounds)."""
+    from conftest import make_repo
+
+    from claimcorpus.layers import init_layer
+
+    repo = make_repo(tmp_path, {"d1.txt": "Storm hits the coast. Ferries stop at 9 p.m.\n",
+                                "d2.txt": "Markets fell. Banks were closed on Monday.\n"})
+    init_layer(repo, "gold", "gold", "tester", guidelines_version="0.1", description="no spans", doc_ids=["d1", "d2"])
+    (repo.annotations / "splits.json").write_text(json.dumps({"train": ["d1"], "validation": [], "test": ["d2"]}),
+                                                  encoding="utf-8")
+    return repo
+
+
+def test_validate_runs_level_4_when_main_is_not_a_file(tmp_path: Path) -> None:
+    """pyspark.sql.connect (imported by Great Expectations) takes a __main__ without __file__ for a doctest run and
+    calls sys.exit(0): from `python -c` (or a pytest-xdist worker) validate stopped at level 4 and said nothing, exit 0."""
+    import subprocess
+    import sys
+
+    repo = spanless_repo(tmp_path)
+    code = f"import sys; from claimcorpus.cli import run; sys.exit(run(['validate', '--root', {str(repo.root)!r}]))"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert " E408 " in res.stdout and "Skipping doctests" not in res.stderr

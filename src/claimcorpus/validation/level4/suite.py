@@ -17,8 +17,10 @@ doc_ids) are suite parameters filled in at run time, so the suites themselves st
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import sys
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -83,9 +85,32 @@ class GateResult:
 
 def _gx():
     quiet_pyspark()
+    if "great_expectations" not in sys.modules:
+        with _not_a_doctest():
+            import great_expectations  # noqa: F401
     import great_expectations as gx
 
     return gx
+
+
+@contextlib.contextmanager
+def _not_a_doctest():
+    """Import pyspark (GE imports pyspark.sql.connect when pyspark is installed) without it ending the process.
+
+    pyspark.sql.connect's check_dependencies() takes a ``__main__`` with neither ``__spec__`` nor ``__file__``
+    (``python -c``, a pytest-xdist worker, an embedding program) for a doctest run and, grpc missing, calls
+    ``sys.exit(0)``: `claimcorpus validate` would stop mid-check and exit 0, "valid", having checked nothing.
+    With ``sys.ps1`` set (as in an interactive session) it does not, raises ImportError for grpc instead, and
+    GE's compatibility layer takes that as "no Spark Connect"."""
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None or hasattr(main, "__file__") or hasattr(sys, "ps1"):
+        yield
+        return
+    sys.ps1 = ">>> "
+    try:
+        yield
+    finally:
+        del sys.ps1
 
 
 def quiet_pyspark() -> None:
