@@ -209,10 +209,18 @@ class Stats:
         picture.drawable sees each kind's spans as a range of their count (what it tests is whether there are any)."""
         from claimcorpus import picture
 
+        n_tokens = pc.list_value_length(tokens["tokens"])
+        if len(n_tokens) != sentences.num_rows:
+            raise ValueError("the tokens and sentences tables differ in length")
+        # only a sentence with at most the current pick's tokens can rank before it
+        rows = range(len(n_tokens)) if self._rank is None else \
+            pc.indices_nonzero(pc.less_equal(n_tokens, self._rank[0])).to_pylist()
+        n_tokens = n_tokens.to_pylist()
         counts = {k.field: pc.list_value_length(sentences[k.field]).to_pylist() for k in kinds()}
+        doc_ids, indexes = sentences["doc_id"].to_pylist(), sentences["index"].to_pylist()
         best = None
-        for i, (doc_id, index, n) in enumerate(zip(sentences["doc_id"].to_pylist(), sentences["index"].to_pylist(),
-                                                   pc.list_value_length(tokens["tokens"]).to_pylist(), strict=True)):
+        for i in rows:
+            doc_id, index, n = doc_ids[i], indexes[i], n_tokens[i]
             light = {"doc_id": doc_id, "index": index, **{f: range(c[i]) for f, c in counts.items()}}
             if picture.drawable(light) and (self._rank is None or picture.rank(light, n) < self._rank):
                 best, self._rank = i, picture.rank(light, n)
@@ -385,7 +393,7 @@ def _fast_group(src: Source, group: list[tuple[str, bytes | None, int]], here: l
     doc_ids = [d for d, _, _ in group]
     feats = features.sentence_features()
     raw_schema = columns.raw_schema(feats)
-    raw = columns.read([data for _, data, _ in group], raw_schema)
+    raw = columns.read([data for _, data, _ in group], raw_schema, records=sum(n for _, _, n in group))
     sentences = columns.encode(raw, feats)
     out: dict[str, pa.Table] = {}
     if "sentences" in here:

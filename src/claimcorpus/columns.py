@@ -57,9 +57,9 @@ def lines(data: bytes) -> int:
     return sum(1 for line in text.split("\n") if line.strip())
 
 
-def read(datas: list[bytes], schema: pa.Schema, ignore_extra: bool = False) -> pa.Table:
+def read(datas: list[bytes], schema: pa.Schema, ignore_extra: bool = False, records: int | None = None) -> pa.Table:
     """The records of JSONL files (their bytes, in order) as one table of ``schema``; Fallback when pyarrow
-    cannot parse them, or finds another number of records than the files have lines."""
+    cannot parse them, or finds another number of records than the files have lines (``records``, if counted)."""
     data = b"".join(d if d.endswith(b"\n") or not d else d + b"\n" for d in datas)
     if not data.strip():
         return schema.empty_table()
@@ -70,7 +70,7 @@ def read(datas: list[bytes], schema: pa.Schema, ignore_extra: bool = False) -> p
                                                            unexpected_field_behavior="ignore" if ignore_extra else "error"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
         raise Fallback(str(exc)) from None
-    if table.num_rows != sum(lines(d) for d in datas):
+    if table.num_rows != (sum(lines(d) for d in datas) if records is None else records):
         raise Fallback("the records are not one per line")
     return table.select(schema.names).combine_chunks()
 
