@@ -262,7 +262,11 @@ def _gold_tables(doc_ids: list[str]) -> tuple[dict[str, pa.Table], list[int]]:
         data = {"gold": {doc_id: src.gold(doc_id)}}
         counts.append(len(data["gold"][doc_id]))
         for c in made:
-            tables_[c.name].append(pa.Table.from_pylist(c.rows(data, [doc_id]), schema=_WORKER["schemas"][c.name]))
+            try:
+                rows = c.rows(data, [doc_id])
+            except (KeyError, ValueError, TypeError) as exc:
+                raise _unencodable(src, doc_id, exc) from None
+            tables_[c.name].append(pa.Table.from_pylist(rows, schema=_WORKER["schemas"][c.name]))
     return {c: pa.concat_tables(t) for c, t in tables_.items()}, counts
 
 
@@ -369,7 +373,10 @@ def _reference_group(src: Source, doc_ids: list[str], here: list[str], schemas: 
     pending: dict[str, list[dict]] = {c: [] for c in here}
     gold: list[dict] = []
     for doc_id in doc_ids:
-        rows = document_rows(src, doc_id, here)
+        try:
+            rows = document_rows(src, doc_id, here)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise _unencodable(src, doc_id, exc) from None
         gold += rows["gold"]
         for c in here:
             pending[c] += rows[c]
@@ -377,6 +384,29 @@ def _reference_group(src: Source, doc_ids: list[str], here: list[str], schemas: 
     if tokens is not None:
         stats.rank(gold, tokens)
     return {c: pa.Table.from_pylist(pending[c], schema=schemas[c]) for c in here}
+
+
+def _unencodable(src: Source, doc_id: str, exc: Exception) -> ReleaseError:
+    """The one-line error for a layer record the reference rows cannot encode (a label outside its set, a missing
+    field): the first such record of the document's layer files, with its line. The CLI validates before it
+    builds, so this is for build_into called alone (the reference rows raised a bare KeyError or ValueError)."""
+    from claimcorpus.textio import iter_jsonl
+
+    for layer in src.layers:
+        path = src.repo.layer_file(layer, doc_id)
+        if not path.is_file():
+            continue
+        for lineno, rec in iter_jsonl(path, src.repo.rel(path)):
+            try:
+                tables.encode_sentence(rec)
+                if layer == GOLD:
+                    tables.token_row(rec)
+            except (KeyError, ValueError, TypeError) as err:
+                what = f"no {err} (a missing field or a label outside its set)" if isinstance(err, KeyError) else str(err)
+                return ReleaseError(f"{src.repo.rel(path)}:{lineno}", f"record {rec.get('id')!r} cannot be encoded: {what}",
+                                    "run `claimcorpus validate`: it names the field and the labels allowed")
+    return ReleaseError(src.repo.rel(src.repo.layer_file(GOLD, doc_id)), f"document {doc_id!r} cannot be encoded: {exc}",
+                        "run `claimcorpus validate`: it names the field and the labels allowed")
 
 
 def _fast_group(src: Source, group: list[tuple[str, bytes | None, int]], here: list[str], schemas: dict, stats: Stats,
