@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
@@ -174,37 +176,63 @@ def token_table(t: pa.Table, schema: pa.Schema) -> pa.Table:
     if (pc.max(pc.utf8_length(t["text"])).as_py() or 0) > nlp.max_length:
         raise Fallback("a text longer than spaCy's max_length (nlp(text) refuses it)")
     expand = tables._expand
-    words: list[str] = []
-    starts_all: list[int] = []
-    tags_all: list[int] = []
-    offsets = [0]
-    for i, text in enumerate(t["text"].to_pylist()):
-        starts, lengths, spaces = tok(text).to_array(attrs).reshape(-1, 3).T.tolist()
-        tags = [0] * len(starts)
+    texts = t["text"].to_pylist()
+    arrays, marks, base = [], [], 0  # each sentence's (start, length, space) per token; (first, end, label) tags
+    for i, text in enumerate(texts):
+        arr = tok(text).to_array(attrs).reshape(-1, 3)
+        arrays.append(arr)
         a, b = eoff[i], eoff[i + 1]
         if a < b:
+            starts, lengths, spaces = arr.T.tolist()
             taken: set[int] = set()
             for j in sorted(range(a, b), key=es.__getitem__):
                 span = expand(starts, lengths, spaces, es[j], ee[j])
                 if span is None or taken.intersection(range(*span)):
-                    continue
+                    continue  # two entities inside one token: the first keeps it (tables.token_row)
                 first, end = span
                 taken.update(range(first, end))
-                try:
-                    tags[first] = ids[f"B-{el[j]}"]
-                    tags[first + 1:end] = [ids[f"I-{el[j]}"]] * (end - first - 1)
-                except KeyError:
-                    raise Fallback("an entity label outside its set") from None
-        words += [text[s:s + n] for s, n in zip(starts, lengths)]
-        starts_all += starts
-        tags_all += tags
-        offsets.append(len(starts_all))
-    off = pa.array(offsets, pa.int32())
+                marks.append((base + first, base + end, el[j]))
+        base += len(arr)
+    grid = np.concatenate(arrays) if arrays else np.zeros((0, 3), np.uint64)
+    counts = np.fromiter((len(x) for x in arrays), np.int64, len(arrays))
+    tags = np.zeros(base, np.int64)
+    try:
+        for first, end, label in marks:
+            tags[first], tags[first + 1:end] = ids[f"B-{label}"], ids[f"I-{label}"]
+    except KeyError:
+        raise Fallback("an entity label outside its set") from None
+    off = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32), pa.int32())
+    token_starts = grid[:, 0].astype(np.int64)
     cols = {"id": t["id"], "doc_id": t["doc_id"],
-            "tokens": pa.ListArray.from_arrays(off, pa.array(words, pa.string())),
-            "token_starts": pa.ListArray.from_arrays(off, pa.array(starts_all, pa.int32())),
-            "ner_tags": pa.ListArray.from_arrays(off, pa.array(tags_all, pa.int64()))}
+            "tokens": pa.ListArray.from_arrays(off, _substrings(texts, counts, token_starts, grid[:, 1].astype(np.int64))),
+            "token_starts": pa.ListArray.from_arrays(off, pa.array(token_starts.astype(np.int32), pa.int32())),
+            "ner_tags": pa.ListArray.from_arrays(off, pa.array(tags, pa.int64()))}
     return pa.Table.from_arrays([cols[k] for k in schema.names], schema=schema)
+
+
+def _substrings(texts: list[str], counts, starts, lengths) -> pa.Array:
+    """``texts[i][s:s + n]`` of every token (``counts[i]`` tokens of text i, code point ``starts``/``lengths``) as
+    one string array, cut from the texts' UTF-8 bytes at once."""
+    joined = "".join(texts)
+    first = np.concatenate([[0], np.cumsum([len(x) for x in texts], dtype=np.int64)])[:-1]
+    at = np.repeat(first, counts) + starts  # code point offsets into ``joined``
+    if joined.isascii():
+        data, bstart, bend = joined.encode("ascii"), at, at + lengths
+    else:
+        try:
+            cps = np.frombuffer(joined.encode("utf-32-le"), np.uint32)
+        except UnicodeEncodeError:
+            raise Fallback("a text that is not valid Unicode") from None
+        width = 1 + (cps >= 0x80) + (cps >= 0x800) + (cps >= 0x10000)
+        pos = np.concatenate([[0], np.cumsum(width, dtype=np.int64)])  # byte offset of each code point
+        data, bstart, bend = joined.encode("utf-8"), pos[at], pos[at + lengths]
+    size = bend - bstart
+    out = np.concatenate([[0], np.cumsum(size, dtype=np.int64)])
+    if out[-1] >= 2**31:
+        raise Fallback("tokens over 2 GB")
+    gather = np.arange(out[-1], dtype=np.int64) - np.repeat(out[:-1] - bstart, size)
+    return pa.StringArray.from_buffers(len(size), pa.py_buffer(out.astype(np.int32)),
+                                       pa.py_buffer(np.frombuffer(data, np.uint8)[gather].tobytes()))
 
 
 def sentence_raw_schema() -> pa.Schema:
