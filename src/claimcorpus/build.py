@@ -6,8 +6,10 @@
     corpus/release.json                            version, tools, input hashes
     corpus/SHA256SUMS                              sha256 of every other file
 
-Rows are made per document and written with one ``pyarrow.parquet.ParquetWriter`` per config
-and split, so memory holds one row group, never the corpus. Every config is cut into row groups
+Tables are made per row group and written with one ``pyarrow.parquet.ParquetWriter`` per config
+and split, so memory holds one row group, never the corpus. They are made column-wise (columns.py:
+the layer files read by pyarrow, labels encoded and span tables cut by pyarrow.compute, only the
+tokenizer in Python); where that path cannot be exact, the reference rows of configs.py make them. Every config is cut into row groups
 at the same document boundaries (``ROW_GROUP_SENTENCES``), and a split's file is closed and a new
 shard opened once it holds ``SHARD_BYTES`` of Arrow data (the Hub's names, as
 ``datasets.push_to_hub`` writes them). The build writes into a temp folder; corpus/ is replaced
@@ -212,8 +214,10 @@ class Stats:
         n_tokens = pc.list_value_length(tokens["tokens"])
         if len(n_tokens) != sentences.num_rows:
             raise ValueError("the tokens and sentences tables differ in length")
-        # only a sentence with at most the current pick's tokens can rank before it
-        rows = range(len(n_tokens)) if self._rank is None else \
+        # only a sentence with at most the current pick's tokens can rank before it (picture.rank orders by tokens
+        # first: checked here, else every sentence is looked at)
+        by_tokens = picture.rank({"doc_id": "", "index": 0}, 7)[0] == 7
+        rows = range(len(n_tokens)) if self._rank is None or not by_tokens else \
             pc.indices_nonzero(pc.less_equal(n_tokens, self._rank[0])).to_pylist()
         n_tokens = n_tokens.to_pylist()
         counts = {k.field: pc.list_value_length(sentences[k.field]).to_pylist() for k in kinds()}
