@@ -26,7 +26,7 @@ import pyarrow.json as pj
 from datasets import ClassLabel, Features, List
 
 from claimcorpus import features, kinds as kinds_, tables, tokens
-from claimcorpus.kinds import SpanKind, flags
+from claimcorpus.kinds import SpanKind
 
 
 class Fallback(Exception):
@@ -233,10 +233,6 @@ def _substrings(texts: list[str], counts, starts, lengths) -> pa.Array:
     gather = np.arange(out[-1], dtype=np.int64) - np.repeat(out[:-1] - bstart, size)
     return pa.StringArray.from_buffers(len(size), pa.py_buffer(out.astype(np.int32)),
                                        pa.py_buffer(np.frombuffer(data, np.uint8)[gather].tobytes()))
-
-
-def sentence_raw_schema() -> pa.Schema:
-    return raw_schema(features.sentence_features())
 
 
 def tight(arr: pa.Array) -> pa.Array:
