@@ -6,8 +6,10 @@
     corpus/release.json                            version, tools, input hashes
     corpus/SHA256SUMS                              sha256 of every other file
 
-Rows are made per document and written with one ``pyarrow.parquet.ParquetWriter`` per config
-and split, so memory holds one row group, never the corpus. Every config is cut into row groups
+Tables are made per row group and written with one ``pyarrow.parquet.ParquetWriter`` per config
+and split, so memory holds one row group, never the corpus. They are made column-wise (columns.py:
+the layer files read by pyarrow, labels encoded and span tables cut by pyarrow.compute, only the
+tokenizer in Python); where that path cannot be exact, the reference rows of configs.py make them. Every config is cut into row groups
 at the same document boundaries (``ROW_GROUP_SENTENCES``), and a split's file is closed and a new
 shard opened once it holds ``SHARD_BYTES`` of Arrow data (the Hub's names, as
 ``datasets.push_to_hub`` writes them). The build writes into a temp folder; corpus/ is replaced
@@ -17,6 +19,7 @@ byte-reproducible: no timestamps, sorted keys, fixed parquet settings.
 
 from __future__ import annotations
 
+import bisect
 import filecmp
 import json
 import multiprocessing
@@ -29,8 +32,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from claimcorpus import tables
-from claimcorpus.configs import configs, encoded_gold
+from claimcorpus import columns, tables
+from claimcorpus.configs import config, configs, encoded_gold
 from claimcorpus.documents import Document, read_manifest
 from claimcorpus.errors import ReleaseError
 from claimcorpus.layers import read_layer, read_meta
@@ -74,6 +77,13 @@ class Source:
             raise ReleaseError(self.repo.rel(path), f"document {doc_id!r} has no gold annotations",
                               "adjudicate it into annotations/gold/ or remove it from the manifest")
         return read_layer(self.repo, GOLD, doc_id)
+
+    def gold_bytes(self, doc_id: str, layer: str = GOLD) -> bytes:
+        """The bytes of a layer file of ``doc_id`` (columns.py reads them); Fallback when there is none."""
+        path = self.repo.layer_file(layer, doc_id)
+        if not path.is_file():
+            raise columns.Fallback("no such file")
+        return path.read_bytes()
 
     def layer_rows(self, doc_id: str, gold: list[dict] | None = None) -> Iterator[dict]:
         """Rows of every layer of ``doc_id``; ``gold``: its gold records already encoded (not read again)."""
@@ -182,6 +192,45 @@ class Stats:
                 if f.when:
                     self.flag_spans[f.name] += sum(x[f.when] for x in r[k.field])
 
+    def add_table(self, raw: pa.Table) -> None:
+        """``add`` over a group's gold records as a raw table (columns.raw_schema: label strings), column-wise."""
+        total = lambda arr: pc.sum(arr.cast(pa.int64())).as_py() or 0  # noqa: E731
+        self.n += raw.num_rows
+        for k in kinds():
+            spans = pc.list_flatten(raw[k.field].combine_chunks())
+            self.spans[k.field] += len(spans)
+            for item in pc.value_counts(spans.field(k.label)).to_pylist():
+                self.labels[k.field][item["values"]] += item["counts"]
+        for k, f in flags():
+            self.flagged[f.name] += total(raw[f.name].combine_chunks())
+            if f.when:
+                self.flag_spans[f.name] += total(pc.list_flatten(raw[k.field].combine_chunks()).field(f.when))
+
+    def rank_table(self, sentences: pa.Table, tokens: pa.Table, record: Callable[[int], dict]) -> None:
+        """``rank`` over a group's sentences table; ``record(i)`` reads its i-th gold record (only for a new pick).
+        picture.drawable sees each kind's spans as a range of their count (what it tests is whether there are any)."""
+        from claimcorpus import picture
+
+        n_tokens = pc.list_value_length(tokens["tokens"])
+        if len(n_tokens) != sentences.num_rows:
+            raise ValueError("the tokens and sentences tables differ in length")
+        # only a sentence with at most the current pick's tokens can rank before it (picture.rank orders by tokens
+        # first: checked here, else every sentence is looked at)
+        by_tokens = picture.rank({"doc_id": "", "index": 0}, 7)[0] == 7
+        rows = range(len(n_tokens)) if self._rank is None or not by_tokens else \
+            pc.indices_nonzero(pc.less_equal(n_tokens, self._rank[0])).to_pylist()
+        n_tokens = n_tokens.to_pylist()
+        counts = {k.field: pc.list_value_length(sentences[k.field]).to_pylist() for k in kinds()}
+        doc_ids, indexes = sentences["doc_id"].to_pylist(), sentences["index"].to_pylist()
+        best = None
+        for i in rows:
+            doc_id, index, n = doc_ids[i], indexes[i], n_tokens[i]
+            light = {"doc_id": doc_id, "index": index, **{f: range(c[i]) for f, c in counts.items()}}
+            if picture.drawable(light) and (self._rank is None or picture.rank(light, n) < self._rank):
+                best, self._rank = i, picture.rank(light, n)
+        if best is not None:
+            self.picture = record(best)
+
     def rank(self, recs: list[dict], tokens: pa.Table) -> None:
         """Keep the best picture candidate among ``recs``, whose token rows ``tokens`` holds (same order)."""
         from claimcorpus import picture
@@ -195,18 +244,34 @@ class Stats:
 # is most of a build's time. The worker reads the gold files itself and returns Arrow tables per document.
 SECOND_PROCESS = ("tokens",)
 AHEAD_DOCS = 2 * 400  # documents the second process may run ahead of the writer (about two row groups)
-CHUNK_DOCS = 16  # documents per task
+CHUNK_DOCS = 32  # documents per task
 _WORKER: dict = {}
 
 
-def _gold_tables(doc_ids: list[str]) -> list[dict[str, pa.Table]]:
-    """In the second process: {config: table} of each document of ``doc_ids`` for the SECOND_PROCESS configs."""
+def _gold_tables(doc_ids: list[str]) -> tuple[dict[str, pa.Table], list[int]]:
+    """In the second process: ({config: table}, rows per document) of ``doc_ids`` for the SECOND_PROCESS configs,
+    column-wise (columns.py), or by the reference rows where the fast path falls back."""
     src, made = _WORKER["src"], _WORKER["configs"]
-    out = []
+    try:
+        datas = [src.gold_bytes(d) for d in doc_ids]
+        counts = [columns.lines(d) for d in datas]
+        if set(c.name for c in made) - {"tokens"}:
+            raise columns.Fallback("a config without a column-wise form")
+        read = columns.read(datas, columns.token_read_schema(), ignore_extra=True)
+        return {c.name: columns.token_table(read, _WORKER["schemas"][c.name]) for c in made}, counts
+    except columns.Fallback:
+        pass
+    tables_, counts = {c.name: [] for c in made}, []
     for doc_id in doc_ids:
         data = {"gold": {doc_id: src.gold(doc_id)}}
-        out.append({c.name: pa.Table.from_pylist(c.rows(data, [doc_id]), schema=_WORKER["schemas"][c.name]) for c in made})
-    return out
+        counts.append(len(data["gold"][doc_id]))
+        for c in made:
+            try:
+                rows = c.rows(data, [doc_id])
+            except (KeyError, ValueError, TypeError) as exc:
+                raise _unencodable(src, doc_id, exc) from None
+            tables_[c.name].append(pa.Table.from_pylist(rows, schema=_WORKER["schemas"][c.name]))
+    return {c: pa.concat_tables(t) for c, t in tables_.items()}, counts
 
 
 class GoldTables:
@@ -234,12 +299,23 @@ class GoldTables:
     def take(self, n_docs: int) -> dict[str, pa.Table]:
         if not self.names:
             return {}
-        while len(self.ready) < n_docs:
-            item = self.queue.popleft()
-            self.ready.extend(item.get() if self.pool else _gold_tables(item))
-            self._fill()
-        docs = [self.ready.popleft() for _ in range(n_docs)]
-        return {c: pa.concat_tables([d[c] for d in docs]).combine_chunks() for c in self.names}
+        pieces: list[dict[str, pa.Table]] = []
+        while n_docs:
+            if not self.ready:
+                item = self.queue.popleft()
+                got, counts = item.get() if self.pool else _gold_tables(item)
+                self.ready.append([got, counts])
+                self._fill()
+            got, counts = self.ready[0]
+            k = min(n_docs, len(counts))
+            rows = sum(counts[:k])
+            pieces.append({c: t.slice(0, rows) for c, t in got.items()})
+            n_docs -= k
+            if k == len(counts):
+                self.ready.popleft()
+            else:
+                self.ready[0] = [{c: t.slice(rows) for c, t in got.items()}, counts[k:]]
+        return {c: pa.concat_tables([p[c] for p in pieces]).combine_chunks() for c in self.names}
 
     def close(self) -> None:
         if self.pool is not None:
@@ -267,25 +343,25 @@ def write_configs(src: Source, out: Path, names=None, progress=None, shard_bytes
             if not doc_ids:
                 continue
             writers = {c: SplitWriter(out / "data" / c, split, schemas[c], shard_bytes) for c in wanted}
-            pending: dict[str, list[dict]] = {c: [] for c in here}
-            gold: list[dict] = []
+            group: list[tuple[str, bytes | None, int]] = []  # (doc_id, its gold bytes, records) of the row group
             held = 0
             for i, doc_id in enumerate(doc_ids, start=1):
-                rows = document_rows(src, doc_id, here)
-                stats.add(rows["gold"])
-                gold += rows["gold"]
-                held += 1
-                for c in here:
-                    pending[c] += rows[c]
-                if len(gold) >= row_group_sentences or i == len(doc_ids):
-                    group = made.take(held)
-                    group |= {c: pa.Table.from_pylist(pending[c], schema=schemas[c]) for c in here}
-                    group |= {c: fn(group[of], schemas[c]) for c, (of, fn) in derived.items()}
+                try:
+                    data = src.gold_bytes(doc_id)
+                    group.append((doc_id, data, columns.lines(data)))
+                except columns.Fallback:
+                    group.append((doc_id, None, len(src.gold(doc_id))))
+                held += group[-1][2]
+                if held >= row_group_sentences or i == len(doc_ids):
+                    tables_ = made.take(len(group))
+                    try:
+                        tables_ |= _fast_group(src, group, here, schemas, stats, tables_.get("tokens"))
+                    except columns.Fallback:
+                        tables_ |= _reference_group(src, [d for d, _, _ in group], here, schemas, stats, tables_.get("tokens"))
+                    tables_ |= {c: fn(tables_[of], schemas[c]) for c, (of, fn) in derived.items()}
                     for c in wanted:
-                        writers[c].write_table(group[c])
-                    if "tokens" in group:
-                        stats.rank(gold, group["tokens"])
-                    pending, gold, held = {c: [] for c in here}, [], 0
+                        writers[c].write_table(tables_[c])
+                    group, held = [], 0
                     if progress:
                         progress(f"{split}: {i} of {len(doc_ids)} documents")
             for c in wanted:
@@ -293,6 +369,113 @@ def write_configs(src: Source, out: Path, names=None, progress=None, shard_bytes
     finally:
         made.close()
     return counts, nbytes, stats
+
+
+def _reference_group(src: Source, doc_ids: list[str], here: list[str], schemas: dict, stats: Stats,
+                     tokens: pa.Table | None) -> dict[str, pa.Table]:
+    """The ``here`` configs of a row group's documents by the reference rows (configs.py), and their Stats."""
+    pending: dict[str, list[dict]] = {c: [] for c in here}
+    gold: list[dict] = []
+    for doc_id in doc_ids:
+        try:
+            rows = document_rows(src, doc_id, here)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise _unencodable(src, doc_id, exc) from None
+        gold += rows["gold"]
+        for c in here:
+            pending[c] += rows[c]
+    stats.add(gold)
+    if tokens is not None:
+        stats.rank(gold, tokens)
+    return {c: pa.Table.from_pylist(pending[c], schema=schemas[c]) for c in here}
+
+
+def _unencodable(src: Source, doc_id: str, exc: Exception) -> ReleaseError:
+    """The one-line error for a layer record the reference rows cannot encode (a label outside its set, a missing
+    field): the first such record of the document's layer files, with its line. The CLI validates before it
+    builds, so this is for build_into called alone (the reference rows raised a bare KeyError or ValueError)."""
+    from claimcorpus.textio import iter_jsonl
+
+    for layer in src.layers:
+        path = src.repo.layer_file(layer, doc_id)
+        if not path.is_file():
+            continue
+        for lineno, rec in iter_jsonl(path, src.repo.rel(path)):
+            try:
+                tables.encode_sentence(rec)
+                if layer == GOLD:
+                    tables.token_row(rec)
+            except (KeyError, ValueError, TypeError) as err:
+                what = f"no {err} (a missing field or a label outside its set)" if isinstance(err, KeyError) else str(err)
+                return ReleaseError(f"{src.repo.rel(path)}:{lineno}", f"record {rec.get('id')!r} cannot be encoded: {what}",
+                                    "run `claimcorpus validate`: it names the field and the labels allowed")
+    return ReleaseError(src.repo.rel(src.repo.layer_file(GOLD, doc_id)), f"document {doc_id!r} cannot be encoded: {exc}",
+                        "run `claimcorpus validate`: it names the field and the labels allowed")
+
+
+def _fast_group(src: Source, group: list[tuple[str, bytes | None, int]], here: list[str], schemas: dict, stats: Stats,
+                tokens: pa.Table | None) -> dict[str, pa.Table]:
+    """The ``here`` configs of a row group's documents column-wise (columns.py), and their Stats; Fallback when
+    the fast path cannot make them exactly as the reference does (nothing counted then)."""
+    from claimcorpus import features
+
+    if any(data is None for _, data, _ in group):
+        raise columns.Fallback("a document without a gold file")
+    known = {"sentences", "documents", "layers", "tokens", *(k.field for k in kinds())}
+    if set(here) - known:
+        raise columns.Fallback("a config without a column-wise form")
+    doc_ids = [d for d, _, _ in group]
+    feats = features.sentence_features()
+    raw_schema = columns.raw_schema(feats)
+    raw = columns.read([data for _, data, _ in group], raw_schema, records=sum(n for _, _, n in group))
+    sentences = columns.encode(raw, feats)
+    out: dict[str, pa.Table] = {}
+    if "sentences" in here:
+        out["sentences"] = sentences
+    if "documents" in here:
+        docs = {d: Document(src.entries[d], src.text(d)) for d in doc_ids}
+        data = {"docs": docs, "gold": {d: range(n) for d, _, n in group}}
+        out["documents"] = pa.Table.from_pylist(config("documents").rows(data, doc_ids), schema=schemas["documents"])
+    for k in kinds():
+        if k.field in here:
+            out[k.field] = columns.span_table(k, sentences, raw, schemas[k.field])
+    if "layers" in here:
+        out["layers"] = _layers_table(src, group, sentences, raw_schema, feats, schemas["layers"])
+    stats.add_table(raw)
+    if tokens is not None:
+        firsts = [0]
+        for _, _, n in group:
+            firsts.append(firsts[-1] + n)
+
+        def record(i: int) -> dict:
+            j = bisect.bisect_right(firsts, i) - 1
+            return src.gold(doc_ids[j])[i - firsts[j]]
+        stats.rank_table(sentences, tokens, record)
+    return {c: columns.tight_table(t) for c, t in out.items()}
+
+
+def _layers_table(src: Source, group, gold: pa.Table, raw_schema: pa.Schema, feats, schema: pa.Schema) -> pa.Table:
+    """The ``layers`` config of a group's documents: per document, each layer's encoded records with its head."""
+    per_layer: dict[str, tuple[pa.Table, dict[str, tuple[int, int]]]] = {}
+    for layer in src.layers:
+        meta = src.metas[layer]
+        head = {"layer": layer, "annotator": meta["annotator"], "guidelines_version": meta["guidelines_version"]}
+        if layer == GOLD:
+            table, spans, at = gold, {}, 0
+            for d, _, n in group:
+                spans[d], at = (at, n), at + n
+        else:
+            datas, spans, at = [], {}, 0
+            for d, _, _ in group:
+                if src.repo.layer_file(layer, d).is_file():
+                    datas.append(src.gold_bytes(d, layer))
+                    n = columns.lines(datas[-1])
+                    spans[d], at = (at, n), at + n
+            table = columns.encode(columns.read(datas, raw_schema), feats)
+        per_layer[layer] = (columns.with_head(table, head, schema), spans)
+    pieces = [per_layer[layer][0].slice(*per_layer[layer][1][d]) for d, _, _ in group for layer in src.layers
+              if d in per_layer[layer][1]]
+    return pa.concat_tables(pieces).combine_chunks() if pieces else schema.empty_table()
 
 
 def config_rows(data: dict, doc_ids: list[str], names=None) -> dict[str, list[dict]]:
