@@ -64,7 +64,7 @@ FAST_TESTS = [
 ]
 SUBPROCESS = re.compile(r"\b(run_cli|CLAIMCORPUS|subprocess)\b")  # such a test runs unmutated code
 # read by the tests through the checkout root (folders and files)
-DATA = ["schema", "seeds", "annotations", "benchmarks", "requirements.lock", ".claimcorpus"]
+DATA = ["schema", "seeds", "annotations", "corpus", "benchmarks", "requirements.lock", ".claimcorpus"]
 KILLED, TIMEOUT, SKIPPED, UNCHECKED = "killed", "timeout", "skipped", "not checked"
 GENERATE_ONLY = "generate-only"  # a mutant name that matches nothing: mutmut generates, collects stats, stops
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
