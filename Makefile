@@ -12,14 +12,16 @@ LS_VENV := .venv-ls
 UV_VERSION := 0.13.9
 # --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on these machines) nothing else writes .pyc files, and
 # every process (each CLI test, the Label Studio server, mlcroissant's torch) would compile its imports again:
-# importing datasets + great_expectations costs 9 CPU s without them, 2.5 s with them.
+# importing datasets + great_expectations costs 9 CPU s without them, 2.5 s with them. (tests/test_readme.py sets it
+# empty: its throwaway copy runs a handful of processes, fewer than compiling 13,000 modules costs.)
+COMPILE_BYTECODE ?= --compile-bytecode
 
 .PHONY: install ls-install browser corpus test check clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q $(COMPILE_BYTECODE) --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	$(BIN)/python -m compileall -q src
 	touch $@
@@ -29,7 +31,7 @@ install: $(BIN)/.installed
 # Label Studio pins its own pyarrow and SDK, so its server lives in a virtualenv of its own.
 $(LS_VENV)/.installed: requirements-labelstudio.lock $(BIN)/.installed
 	$(PYTHON) -m venv $(LS_VENV)
-	$(BIN)/uv pip install -q --compile-bytecode --python $(LS_VENV)/bin/python -r requirements-labelstudio.lock
+	$(BIN)/uv pip install -q $(COMPILE_BYTECODE) --python $(LS_VENV)/bin/python -r requirements-labelstudio.lock
 	touch $@
 
 ls-install: $(LS_VENV)/.installed

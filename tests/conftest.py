@@ -106,17 +106,30 @@ def checkout_copy(tmp_path: Path) -> Path:
 
 
 # -- parallel runs (pytest-xdist) -------------------------------------------------------
-# `make test` runs `pytest -n auto --dist loadgroup`. Tests are kept together where they share something costly:
-# every test that uses the live Label Studio server runs in one worker (one server, started once), and the tests of a
-# module stay together (its module-scoped fixtures run once). The files in SPREAD are rows that share nothing
-# (one subprocess or one crash each): their tests go to whichever worker is free.
-SPREAD = {"test_hostile.py", "test_crash.py"}
+# `make test` runs `pytest -n auto --dist loadgroup`. A test goes to whichever worker is free, unless it shares
+# something costly: every test that uses the live Label Studio server runs in one worker (one server, started
+# once), and a test that uses a module- or session-scoped fixture of ours runs with the other tests of its module
+# (the fixture is made once). The slowest tests are handed out first, so that no worker is left with one of them
+# at the end while the other idles (from `pytest --durations`: each takes minutes on 2 cores).
+SLOWEST_FIRST = ("test_readme.py::test_main_command_on_a_copy", "test_gxspark.py::", "test_browser.py::",
+                 "test_release.py::test_build_", "test_release.py::test_release_", "test_labelstudio_live.py::",
+                 "test_fuzz_inputs.py::test_fuzzed_layer_record", "test_wheel.py::")
+
+
+def _group(item) -> str | None:
+    if "ls_server" in getattr(item, "fixturenames", ()):
+        return "labelstudio"
+    info = getattr(item, "_fixtureinfo", None)
+    shared = [defs[-1] for defs in (info.name2fixturedefs.values() if info else ()) if defs and
+              defs[-1].scope != "function" and defs[-1].baseid]  # baseid "": pytest's own (tmp_path_factory, ...)
+    return item.path.name if shared else None
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the marks into the node ids
 def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
-        if "ls_server" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("labelstudio"))
-        elif item.path.name not in SPREAD:
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
+        group = _group(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+    rank = {item: next((i for i, p in enumerate(SLOWEST_FIRST) if p in item.nodeid), len(SLOWEST_FIRST)) for item in items}
+    items.sort(key=rank.__getitem__)  # stable: the order within each rank is pytest's
