@@ -170,12 +170,11 @@ def token_table(t: pa.Table, schema: pa.Schema) -> pa.Table:
     if flat.null_count or flat.field("start").null_count or flat.field("end").null_count:
         raise Fallback("a missing entity or entity offset")
     eoff = ents.offsets.to_pylist()
-    es, ee, el = (flat.field(k).to_pylist() for k in ("start", "end", "label"))
+    entities = flat.to_pylist()  # {"start", "end", "label"} each
     nlp = tokens.nlp()
     tok, attrs, ids = nlp.tokenizer, tables._token_attrs(), tables._iob_ids()
     if (pc.max(pc.utf8_length(t["text"])).as_py() or 0) > nlp.max_length:
         raise Fallback("a text longer than spaCy's max_length (nlp(text) refuses it)")
-    expand = tables._expand
     texts = t["text"].to_pylist()
     arrays, marks, base = [], [], 0  # each sentence's (start, length, space) per token; (first, end, label) tags
     for i, text in enumerate(texts):
@@ -184,14 +183,8 @@ def token_table(t: pa.Table, schema: pa.Schema) -> pa.Table:
         a, b = eoff[i], eoff[i + 1]
         if a < b:
             starts, lengths, spaces = arr.T.tolist()
-            taken: set[int] = set()
-            for j in sorted(range(a, b), key=es.__getitem__):
-                span = expand(starts, lengths, spaces, es[j], ee[j])
-                if span is None or taken.intersection(range(*span)):
-                    continue  # two entities inside one token: the first keeps it (tables.token_row)
-                first, end = span
-                taken.update(range(first, end))
-                marks.append((base + first, base + end, el[j]))
+            marks += [(base + first, base + end, label)
+                      for first, end, label in tables.aligned(starts, lengths, spaces, entities[a:b])]
         base += len(arr)
     grid = np.concatenate(arrays) if arrays else np.zeros((0, 3), np.uint64)
     counts = np.fromiter((len(x) for x in arrays), np.int64, len(arrays))

@@ -94,17 +94,24 @@ def token_row(rec: dict, doc=None) -> dict:
     doc = tokens.nlp()(text) if doc is None else doc
     starts, lengths, spaces = doc.to_array(_token_attrs()).reshape(-1, 3).T.tolist()
     tags, ids = [0] * len(starts), _iob_ids()
-    taken: set[int] = set()
-    for e in sorted(rec["entities"], key=lambda x: x["start"]):
-        span = _expand(starts, lengths, spaces, e["start"], e["end"])
-        if span is None or taken.intersection(range(*span)):
-            continue  # two entities inside one token: the first keeps it
-        first, end = span
-        taken.update(range(first, end))
-        tags[first] = ids[f"B-{e['label']}"]
-        tags[first + 1:end] = [ids[f"I-{e['label']}"]] * (end - first - 1)
+    for first, end, label in aligned(starts, lengths, spaces, rec["entities"]):
+        tags[first] = ids[f"B-{label}"]
+        tags[first + 1:end] = [ids[f"I-{label}"]] * (end - first - 1)
     return {"id": rec["id"], "doc_id": rec["doc_id"], "tokens": [text[s:s + n] for s, n in zip(starts, lengths)],
             "token_starts": starts, "ner_tags": tags}
+
+
+def aligned(starts: list[int], lengths: list[int], spaces: list[int], entities) -> Iterator[tuple[int, int, str]]:
+    """(first token, end token, label) of each entity, in start order, widened to whole tokens (``_expand``); an
+    entity that has no token, or shares a token with an earlier one, is left out (the first keeps the token).
+    ``entities``: dicts with start, end and label. The one rule of the tokens config (token_row, columns.token_table)."""
+    taken: set[int] = set()
+    for e in sorted(entities, key=lambda x: x["start"]):
+        span = _expand(starts, lengths, spaces, e["start"], e["end"])
+        if span is None or taken.intersection(range(*span)):
+            continue
+        taken.update(range(*span))
+        yield span[0], span[1], e["label"]
 
 
 @functools.cache
