@@ -83,7 +83,7 @@ class Source:
         path = self.repo.layer_file(layer, doc_id)
         if not path.is_file():
             raise columns.Fallback("no such file")
-        return path.read_bytes()
+        return read_bytes(path, self.repo.rel(path))
 
     def layer_rows(self, doc_id: str, gold: list[dict] | None = None) -> Iterator[dict]:
         """Rows of every layer of ``doc_id``; ``gold``: its gold records already encoded (not read again)."""
