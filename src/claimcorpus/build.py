@@ -354,10 +354,7 @@ def write_configs(src: Source, out: Path, names=None, progress=None, shard_bytes
                 held += group[-1][2]
                 if held >= row_group_sentences or i == len(doc_ids):
                     tables_ = made.take(len(group))
-                    try:
-                        tables_ |= _fast_group(src, group, here, schemas, stats, tables_.get("tokens"))
-                    except columns.Fallback:
-                        tables_ |= _reference_group(src, [d for d, _, _ in group], here, schemas, stats, tables_.get("tokens"))
+                    tables_ |= _group_tables(src, group, here, schemas, stats, tables_.get("tokens"))
                     tables_ |= {c: fn(tables_[of], schemas[c]) for c, (of, fn) in derived.items()}
                     for c in wanted:
                         writers[c].write_table(tables_[c])
@@ -369,6 +366,31 @@ def write_configs(src: Source, out: Path, names=None, progress=None, shard_bytes
     finally:
         made.close()
     return counts, nbytes, stats
+
+
+def _group_tables(src: Source, group: list[tuple[str, bytes | None, int]], here: list[str], schemas: dict,
+                  stats: Stats, tokens: pa.Table | None) -> dict[str, pa.Table]:
+    """The ``here`` configs of a row group's (doc_id, gold bytes or None, records): column-wise where exact."""
+    try:
+        return _fast_group(src, group, here, schemas, stats, tokens)
+    except columns.Fallback:
+        return _reference_group(src, [d for d, _, _ in group], here, schemas, stats, tokens)
+
+
+def group_tables(src: Source, doc_ids: list[str], names) -> dict[str, pa.Table]:
+    """The ``names`` configs of a group of documents as write_configs makes one row group of them (configs made
+    from the gold layer alone; not SECOND_PROCESS or derived ones), held in memory, not written."""
+    schemas = {c.name: c.features().arrow_schema for c in configs() if c.name in names}
+    if set(names) - set(schemas) or set(names) & (set(SECOND_PROCESS) | {c.name for c in configs() if c.derive}):
+        raise ValueError(f"group_tables makes the configs of the gold layer alone, not {sorted(names)}")
+    group: list[tuple[str, bytes | None, int]] = []
+    for doc_id in doc_ids:
+        try:
+            data = src.gold_bytes(doc_id)
+            group.append((doc_id, data, columns.lines(data)))
+        except columns.Fallback:
+            group.append((doc_id, None, len(src.gold(doc_id))))
+    return _group_tables(src, group, list(names), schemas, Stats(), None)
 
 
 def _reference_group(src: Source, doc_ids: list[str], here: list[str], schemas: dict, stats: Stats,

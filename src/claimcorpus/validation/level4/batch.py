@@ -41,6 +41,7 @@ import pyarrow.parquet as pq
 
 from claimcorpus.validation.level4 import suite as gx_suite
 from claimcorpus.errors import ReleaseError
+from claimcorpus.layout import GOLD
 from claimcorpus.splits import SPLITS
 
 GATE_BATCH_SENTENCES = 50_000  # ~0.5 GB per worker at the benchmark's span density
@@ -238,8 +239,12 @@ def _checkpoints(bounds: tuple) -> tuple[dict, dict]:
 def check_task(job: tuple[dict, dict]) -> dict:
     """Step 2 in a worker: the row-level outcomes of one batch group and what step 3 needs from it."""
     task, params = job
+    return _check(read_task(task), params)
+
+
+def _check(frames: dict[str, pd.DataFrame | None], params: dict) -> dict:
+    """The row-level outcomes of one batch's tables (None: the batch has no rows of it) and what step 3 needs."""
     checkpoints, order = _WORKER["checkpoints"], _WORKER["order"]
-    frames = read_task(task)
     empty = {t: f is None for t, f in frames.items()}
     frames = {t: f if f is not None else _empty(t) for t, f in frames.items()}
     prepared, _ = gx_suite.prepare(frames)
@@ -259,6 +264,7 @@ def check_task(job: tuple[dict, dict]) -> dict:
     out["columns"] = sent[list(gx_suite.BOUND_COLUMNS.values())]
     out["rows"] = {t: len(prepared[t]) if not empty[t] else 0 for t in gx_suite.gate_tables()}
     out["totals"] = {f"n_{t}": float(pd.to_numeric(sent[f"n_{t}"], errors="coerce").fillna(0).sum()) for t in gx_suite.span_tables()}
+    out["n_sentences"] = float(np.nansum(pd.to_numeric(prepared["documents"]["n_sentences"], errors="coerce").astype("float64")))
     return out
 
 
@@ -272,37 +278,59 @@ def _empty(table: str) -> pd.DataFrame:
 def run_release(corpus: Path, jobs: int | None = None, batch_sentences: int = GATE_BATCH_SENTENCES,
                 bounds: Mapping[str, tuple[float, float]] = gx_suite.CORPUS_BOUNDS) -> gx_suite.GateResult:
     """Run the gate over the release in ``corpus`` (its data/<config>/*.parquet), batch by batch."""
-    from claimcorpus.validation.runner import release_memory
-
-    jobs = jobs or min(2, os.cpu_count() or 1)
     _WORKER["checkpoints"], _WORKER["order"] = _checkpoints(tuple(bounds.items()))
-    release_memory()  # the workers fork next: they inherit only what is still held
-    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None  # fork before the plan: workers stay small
-    try:
+    with _pool(jobs) as pool:  # fork before the plan: workers stay small
         p = plan(corpus, batch_sentences)
         params = {"doc_ids": p.doc_ids, "n_sentences": p.n_sentences}
         jobs_ = ((task, params) for task in tasks(p))
-        results = pool.imap(check_task, jobs_) if pool else map(check_task, jobs_)
-        per_table: dict[str, list[list[dict]]] = {t: [] for t in gx_suite.gate_tables()}
-        columns, rows = [], dict.fromkeys(gx_suite.gate_tables(), 0)
-        totals = dict.fromkeys((f"n_{t}" for t in gx_suite.span_tables()), 0.0)
-        for r in results:
-            for t, o in r["outcomes"].items():
-                if o is not None:
-                    per_table[t].append(o)
-            columns.append(r["columns"])
-            rows = {t: rows[t] + r["rows"][t] for t in rows}
-            totals = {k: totals[k] + r["totals"][k] for k in totals}
+        gathered = _gather(pool.imap(check_task, jobs_) if pool else map(check_task, jobs_))
+    gathered["columns"] = gathered["columns"].sort_index()
+    return _findings(params, **gathered)
+
+
+@contextlib.contextmanager
+def _pool(jobs: int | None) -> Iterator[Any]:
+    """``jobs`` forked workers (None for one: run here), forked with only what this process still holds."""
+    from claimcorpus.validation.runner import release_memory
+
+    jobs = jobs or min(2, os.cpu_count() or 1)
+    release_memory()  # the workers inherit only what is still held
+    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
+    try:
+        yield pool
+    except BaseException:
+        if pool is not None:
+            pool.terminate()  # the batches still queued are of no use now
+        raise
     finally:
         if pool is not None:
             pool.close()
             pool.join()
-    params |= {k: int(v) for k, v in totals.items()}
-    return _findings(_WORKER["checkpoints"], _WORKER["order"], per_table, pd.concat(columns).sort_index(), rows, params)
 
 
-def _findings(checkpoints, order, per_table, columns: pd.DataFrame, rows: dict, params: dict) -> gx_suite.GateResult:
+def _gather(results, shift: bool = False) -> dict:
+    """Per table the outcomes of every batch, the bound columns, the rows per table and the span totals.
+    ``shift``: the batches number their rows from 0; make the positions the table's (batches in table order)."""
+    per_table: dict[str, list[list[dict]]] = {t: [] for t in gx_suite.gate_tables()}
+    columns, rows = [], dict.fromkeys(gx_suite.gate_tables(), 0)
+    totals = dict.fromkeys((f"n_{t}" for t in gx_suite.span_tables()), 0.0)
+    for r in results:
+        for t, o in r["outcomes"].items():
+            if o is not None:
+                if shift:
+                    for row in (x for out in o for x in out["rows"] or ()):
+                        row["row_pos"] += rows[t]
+                per_table[t].append(o)
+        columns.append(r["columns"])
+        rows = {t: rows[t] + r["rows"][t] for t in rows}
+        totals = {k: totals[k] + r["totals"][k] for k in totals}
+    return {"per_table": per_table, "columns": pd.concat(columns, ignore_index=shift), "rows": rows, "totals": totals}
+
+
+def _findings(params: dict, per_table, columns: pd.DataFrame, rows: dict, totals: dict) -> gx_suite.GateResult:
     """Step 3, then every finding in suite order (as gx_suite.run_gate lists them)."""
+    checkpoints, order = _WORKER["checkpoints"], _WORKER["order"]
+    params = params | {k: int(v) for k, v in totals.items()}
     findings = []
     for t in gx_suite.gate_tables():
         merged = [gx_suite.merge(list(parts)) for parts in zip(*per_table[t], strict=True)] if per_table[t] else []
@@ -316,11 +344,125 @@ def _findings(checkpoints, order, per_table, columns: pd.DataFrame, rows: dict, 
     return gx_suite.GateResult(not findings, findings)
 
 
-def run_repo(repo, jobs: int | None = None, batch_sentences: int = GATE_BATCH_SENTENCES) -> gx_suite.GateResult:
-    """The gate over the release tables the annotations make now: the five flat configs are streamed to
-    parquet in a temp folder under build/ (as the build writes them), then checked batch by batch."""
+GATE_BATCH_BYTES = 64_000_000  # gold bytes per batch of run_repo (~50,000 sentences at the benchmark's density)
+PARSE_BYTES = 12_000_000  # gold bytes parsed at once in a batch (about a build's row group)
+
+
+class _Shared(Exception):
+    """A key the batches of run_repo cannot judge apart (see `run_repo`)."""
+
+
+def run_repo(repo, jobs: int | None = None, batch_bytes: int = GATE_BATCH_BYTES,
+             bounds: Mapping[str, tuple[float, float]] = gx_suite.CORPUS_BOUNDS) -> gx_suite.GateResult:
+    """The gate over the release tables the annotations make now, without writing them.
+
+    Each worker makes the five flat configs of a group of documents (``batch_bytes`` of gold files, in
+    split order) as the build makes a row group (build.group_tables), and checks them as run_release checks
+    a batch. That equals run_release over the written tables when no batch must see another's rows: every
+    table row names a document of its group, no sentence id is in two groups, no document or sentence
+    lacks its id (its row is named by its position then). Otherwise (a repository levels 1-3 would reject)
+    the tables are written to a temp folder under build/ and run_release plans the batches from them.
+    """
+    from claimcorpus import build
+
+    src = build.Source(repo)
+    groups, group, held = [], [], 0
+    for doc_ids in src.splits.values():
+        for doc_id in doc_ids:
+            group.append(doc_id)
+            held += _gold_size(repo, doc_id)
+            if held >= batch_bytes:
+                groups.append(group)
+                group, held = [], 0
+    groups += [group] if group else []
+    every = [d for g in groups for d in g]
+    if not every or len(set(every)) < len(every):
+        return _planned(repo, jobs, bounds)
+    params = {"doc_ids": sorted(every)}
+    _WORKER["checkpoints"], _WORKER["order"] = _checkpoints(tuple(bounds.items()))
+    _WORKER["src"] = src
+    try:
+        with _pool(jobs) as pool:
+            jobs_ = ((g, params) for g in groups)
+            results = list(_keys_apart(pool.imap(check_group, jobs_) if pool else map(check_group, jobs_)))
+    except _Shared:
+        return _planned(repo, jobs, bounds)
+    finally:
+        _WORKER.pop("src", None)
+    gathered = _gather(results, shift=True)
+    return _findings(params | {"n_sentences": int(sum(r["n_sentences"] for r in results))}, **gathered)
+
+
+def _keys_apart(results) -> Iterator[dict]:
+    """The results, with their sentence keys dropped once checked; _Shared when a key is in two groups
+    or a group said its rows cannot be judged apart."""
+    seen: list[np.ndarray] = []
+    for r in results:
+        if r["keys"] is None:
+            raise _Shared()
+        seen.append(r.pop("keys"))
+        yield r
+    keys = np.concatenate(seen) if seen else np.zeros(0, np.uint64)
+    if len(np.unique(keys)) < len(keys):  # each group's keys are unique: a repeat is in two groups
+        raise _Shared()
+
+
+def check_group(job: tuple[list[str], dict]) -> dict:
+    """In a worker: the tables of a group of documents made in memory and checked as one batch, and the
+    hashes of the sentence keys they hold (None when a row could not be judged apart from other groups)."""
+    from claimcorpus import build
+    from claimcorpus.validation.runner import release_memory
+
+    doc_ids, params = job
+    src, parts, part, held = _WORKER["src"], [], [], 0
+    for doc_id in doc_ids:  # parsed a row group's worth at a time: the JSON reader's buffers stay small
+        part.append(doc_id)
+        held += _gold_size(src.repo, doc_id)
+        if held >= PARSE_BYTES or doc_id == doc_ids[-1]:
+            parts.append(build.group_tables(src, part, gx_suite.gate_tables()))
+            part, held = [], 0
+    made = {t: pa.concat_tables([p[t] for p in parts]) for t in gx_suite.gate_tables()}
+    del parts
+    keys = _group_keys(made, doc_ids)
+    frames = {t: (_sentence_counts(tab) if t == "sentences" else tab).to_pandas() if tab.num_rows else None
+              for t, tab in made.items()}
+    del made
+    pa.default_memory_pool().release_unused()
+    out = _check(frames, params)
+    out["keys"] = keys
+    del frames
+    release_memory()  # before the next batch: a worker's peak is one batch, not what earlier ones left
+    return out
+
+
+def _gold_size(repo, doc_id: str) -> int:
+    path = repo.layer_file(GOLD, doc_id)
+    return path.stat().st_size if path.is_file() else 0
+
+
+def _group_keys(made: dict[str, pa.Table], doc_ids: list[str]) -> np.ndarray | None:
+    """Hashes of the sentence keys of a group's tables, or None when a row names a document outside the group,
+    a document or sentence has no id, or the documents are not the group's."""
+    if made["documents"]["doc_id"].to_pylist() != doc_ids:
+        return None
+    mine = pa.array(doc_ids, pa.string())
+    keys = []
+    for t in ("sentences", *gx_suite.span_tables()):
+        tab = made[t]
+        if not pc.all(pc.is_in(tab["doc_id"], value_set=mine)).as_py() in (True, None):
+            return None
+        key = tab["id" if t == "sentences" else "sentence_id"]
+        if t == "sentences" and (key.null_count or pc.any(pc.equal(key, "")).as_py()):
+            return None
+        keys.append(pc.drop_null(key).combine_chunks())
+    unique = pc.unique(pa.chunked_array(keys, pa.string()).combine_chunks())
+    return pd.util.hash_array(np.asarray(unique.to_numpy(zero_copy_only=False), dtype=object))
+
+
+def _planned(repo, jobs: int | None, bounds: Mapping[str, tuple[float, float]]) -> gx_suite.GateResult:
+    """run_repo's way for a repository whose groups cannot be judged apart: the tables written, batches planned."""
     with gate_tables(repo) as tmp:
-        return run_release(tmp, jobs, batch_sentences)
+        return run_release(tmp, jobs, bounds=bounds)
 
 
 @contextlib.contextmanager

@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from claimcorpus import schema
 from claimcorpus.errors import ReleaseError
@@ -256,27 +258,99 @@ def _int(v) -> int | None:
         return None
 
 
-def _slices_of(keys: pd.Series, texts: pd.Series, starts: pd.Series, ends: pd.Series) -> list:
-    """texts[key][start:end] per row. The texts are looked up, never copied into a column: with
-    pandas 3's string dtype a mapped column would hold a copy of the whole document in every row."""
-    lookup = texts.to_dict()
-    num = lambda col: pd.to_numeric(col, errors="coerce").astype("float64").tolist()  # noqa: E731 - null -> nan
-    out = []
-    for k, s, e in zip(keys.tolist(), num(starts), num(ends), strict=True):
-        t = lookup.get(k)
-        ok = isinstance(t, str) and s == s and e == e and s >= 0 and s.is_integer() and e.is_integer()  # nan != nan
-        out.append(t[int(s):int(e)] if ok else None)
-    return out
+def _ints(col: pd.Series) -> list:
+    """`_int` of every value (fast for a numpy int or float column)."""
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iu":
+        return col.tolist()
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind == "f":
+        return [int(v) if v.is_integer() else None for v in col.tolist()]  # nan and inf are not integers
+    return [_int(v) for v in col]
+
+
+def _numbers(col: pd.Series) -> np.ndarray:
+    """A column as float64, null and non-numbers as nan."""
+    return pd.to_numeric(col, errors="coerce").astype("float64").to_numpy()
+
+
+class Texts:
+    """Texts by key (`texts` has a unique index: documents by doc_id, sentences by id), looked up for many rows:
+    their lengths and slices, never copied into a column (with pandas 3's string dtype a mapped column would
+    hold a copy of the whole document in every row). The slices are cut from the texts' UTF-8 bytes, with
+    code points found from the positions of the multi-byte characters alone::
+
+        Texts(pd.Series(["Köln, 2 €"], index=["d1"])).at(pd.Series(["d1", "x"]))  -> [0, -1]
+        .lengths(...) -> [9.0, nan]; .slices([0, -1], [6, 0], [9, 1]) -> ["2 €", None]
+    """
+
+    def __init__(self, texts: pd.Series) -> None:
+        if not texts.index.is_unique:
+            raise ValueError("Texts needs one text per key")
+        self.index = texts.index
+        if isinstance(texts.dtype, pd.StringDtype):  # strings and missing values: arrow's buffers, no Python str
+            arr = pa.chunked_array(pa.array(texts.array)) if len(texts) else pa.chunked_array([], pa.string())
+            self.is_text = arr.is_valid().to_numpy(zero_copy_only=False)
+            arr = pc.fill_null(arr, "").cast(pa.large_string()).combine_chunks()
+        else:
+            values = texts.tolist()
+            self.is_text = np.array([isinstance(t, str) for t in values], dtype=bool)
+            arr = pa.array([t if ok else "" for t, ok in zip(values, self.is_text.tolist(), strict=True)],
+                           type=pa.large_string())
+        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[: len(arr) + 1] if len(arr) else np.zeros(1, np.int64)
+        self.data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[: offsets[-1]] if offsets[-1] else np.zeros(0, np.uint8)
+        # each multi-byte character: its code point index, and the continuation bytes up to and including it
+        lead = np.flatnonzero(self.data >= 0xC0)
+        extra = 1 + (self.data[lead] >= 0xE0).astype(np.int64) + (self.data[lead] >= 0xF0)
+        self.extra = np.concatenate([[0], np.cumsum(extra)])
+        self.lead_cp = lead - self.extra[:-1]
+        self.first_cp = offsets - self.extra[np.searchsorted(lead, offsets)]  # each text's first code point, and the end
+        self.length = np.where(self.is_text, np.diff(self.first_cp), np.nan).astype("float64")
+        self.raw: bytes | None = None  # the UTF-8 bytes, once slices are asked for
+
+    def byte(self, cp: np.ndarray) -> np.ndarray:
+        """The byte where code point ``cp`` (counted over all texts) starts."""
+        return cp + self.extra[np.searchsorted(self.lead_cp, cp)]
+
+    def at(self, keys: pd.Series) -> np.ndarray:
+        """Position of each key's text (-1: no such key), as ``Index.get_indexer``."""
+        if isinstance(keys.dtype, pd.StringDtype) and isinstance(self.index.dtype, pd.StringDtype):
+            pos = pc.index_in(pa.array(keys.array), value_set=pa.array(self.index.array))  # no Python str per row
+            return pc.fill_null(pos, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return self.index.get_indexer(keys)
+
+    def lengths(self, pos: np.ndarray) -> np.ndarray:
+        """Code-point length of the text at each position; nan for no key or no text."""
+        return np.where(pos >= 0, self.length[pos], np.nan) if len(self.length) else np.full(len(pos), np.nan)
+
+    def slices(self, pos: np.ndarray, starts: pd.Series, ends: pd.Series) -> list | pd.api.extensions.ExtensionArray:
+        """text[start:end] at each position, as Python slices it; null where there is no text or no integral
+        start >= 0 and end."""
+        s, e = _numbers(starts), _numbers(ends)
+        with np.errstate(invalid="ignore"):
+            ok = (s >= 0) & (np.mod(s, 1) == 0) & (np.mod(e, 1) == 0) & (pos >= 0)  # false for nan and inf
+        ok[ok] = self.is_text[pos[ok]]
+        if not ok.any():
+            return [None] * len(pos)  # as pandas stores a column of None (object, not str)
+        w, length = pos[ok], self.length[pos[ok]]
+        a = np.minimum(s[ok], length)  # Python's slice rules: clamped to the text, a negative end counts from its end
+        b = np.maximum(np.minimum(np.where(e[ok] < 0, np.maximum(length + e[ok], 0), e[ok]), length), a)
+        lo, hi = self.byte(self.first_cp[w] + a.astype(np.int64)), self.byte(self.first_cp[w] + b.astype(np.int64))
+        offsets = np.zeros(len(pos) + 1, dtype=np.int64)
+        offsets[1:][ok] = hi - lo
+        np.cumsum(offsets, out=offsets)
+        if self.raw is None:
+            self.raw = self.data.tobytes()
+        raw = self.raw
+        joined = b"".join([raw[i:j] for i, j in zip(lo.tolist(), hi.tolist(), strict=True)])
+        arr = pa.LargeStringArray.from_buffers(len(pos), pa.py_buffer(offsets), pa.py_buffer(joined),
+                                               pa.array(ok).buffers()[1])
+        return arr.to_pandas().array
 
 
 def _lengths(texts: pd.Series) -> pd.Series:
     """Code-point length of each text; null where there is no text (an unknown id, a null cell)."""
+    if isinstance(texts.dtype, pd.StringDtype):  # only strings and missing values: arrow's code-point count
+        return texts.str.len().astype("float64")
     return texts.map(lambda t: len(t) if isinstance(t, str) else None).astype("float64")  # never inferred as str
-
-
-def _doc_lengths(keys: pd.Series, texts: pd.Series) -> pd.Series:
-    """Length of the text each row's key names (null for an unknown key), without copying texts."""
-    return keys.map(_lengths(texts)).astype("float64")
 
 
 def _row_ids(ids: pd.Series) -> list[str]:
@@ -302,7 +376,7 @@ def _per_sentence(ids: pd.Series, rows: pd.DataFrame) -> pd.Series:
     return ids.map(rows.groupby("sentence_id").size()).fillna(0).astype(int) if len(rows) else ids.map(lambda _: 0)
 
 
-def _sentences(sent: pd.DataFrame, spans: dict[str, pd.DataFrame], doc_text: pd.Series) -> pd.DataFrame:
+def _sentences(sent: pd.DataFrame, spans: dict[str, pd.DataFrame], doc_text: Texts) -> pd.DataFrame:
     s = sent.copy()
     s["row_id"], s["row_pos"] = _row_ids(s["id"]), s.index
     s["hedged_flag"] = s["hedged"].map(_flag).astype("float64")
@@ -319,25 +393,25 @@ def _sentences(sent: pd.DataFrame, spans: dict[str, pd.DataFrame], doc_text: pd.
             s[flag.count] = (s[kind.field].map(functools.partial(_count_when, field=flag.when)) if kind.field in s
                              else s[flag.rows])
         s[f"has_{flag.rows}"] = s[flag.rows] > 0
-    s["doc_len"] = _doc_lengths(s["doc_id"], doc_text)
-    s["doc_slice"] = _slices_of(s["doc_id"], doc_text, s["start"], s["end"])
+    doc = doc_text.at(s["doc_id"])
+    s["doc_len"] = doc_text.lengths(doc)
+    s["doc_slice"] = doc_text.slices(doc, s["start"], s["end"])
     return s.drop(columns=[c for c in span_tables() if c in s])
 
 
-def _spans(table: str, rows: pd.DataFrame, sent: pd.DataFrame, doc_text: pd.Series) -> pd.DataFrame:
+def _spans(table: str, rows: pd.DataFrame, by_id: pd.DataFrame, sentence_text: Texts, doc_text: Texts) -> pd.DataFrame:
     d = rows.copy()
-    by_id = sent.dropna(subset=["id"]).drop_duplicates("id").set_index("id")
-    d["row_id"] = [f"{sid}[{_int(a)}:{_int(b)}]" for sid, a, b in zip(d["sentence_id"], d["start"], d["end"], strict=True)]
+    d["row_id"] = [f"{sid}[{a}:{b}]" for sid, a, b in zip(d["sentence_id"].tolist(), _ints(d["start"]), _ints(d["end"]), strict=True)]
     d["row_pos"] = d.index
-    sentence_text = by_id["text"]
-    d["sentence_len"] = _doc_lengths(d["sentence_id"], sentence_text)
+    sent, doc = sentence_text.at(d["sentence_id"]), doc_text.at(d["doc_id"])
+    d["sentence_len"] = sentence_text.lengths(sent)
     d["sentence_doc_id"] = d["sentence_id"].map(by_id["doc_id"])
-    d["doc_len"] = _doc_lengths(d["doc_id"], doc_text)
-    d["sentence_slice"] = _slices_of(d["sentence_id"], sentence_text, d["start"], d["end"])
-    d["doc_slice"] = _slices_of(d["doc_id"], doc_text, d["doc_start"], d["doc_end"])
+    d["doc_len"] = doc_text.lengths(doc)
+    d["sentence_slice"] = sentence_text.slices(sent, d["start"], d["end"])
+    d["doc_slice"] = doc_text.slices(doc, d["doc_start"], d["doc_end"])
     for prefix in (o.name for o in kinds_kind(table).offsets):
         if f"{prefix}_start" in d:
-            d[f"{prefix}_slice"] = _slices_of(d["sentence_id"], sentence_text, d[f"{prefix}_start"], d[f"{prefix}_end"])
+            d[f"{prefix}_slice"] = sentence_text.slices(sent, d[f"{prefix}_start"], d[f"{prefix}_end"])
     return d
 
 
@@ -362,14 +436,16 @@ def prepare(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
                           f"pass every flat release table ({', '.join(gate_tables())})")
     tables = {t: _with_columns(t, tables[t]) for t in gate_tables()}
     docs = tables["documents"].copy()
-    doc_text = docs.dropna(subset=["doc_id"]).drop_duplicates("doc_id").set_index("doc_id")["text"]
+    doc_text = Texts(docs.dropna(subset=["doc_id"]).drop_duplicates("doc_id").set_index("doc_id")["text"])
     spans = {t: tables[t] for t in span_tables()}
     sent = _sentences(tables["sentences"], spans, doc_text)
     docs["row_id"], docs["row_pos"] = _row_ids(docs["doc_id"]), docs.index
     docs["text_len"] = _lengths(docs["text"])
     docs["sentence_rows"] = docs["doc_id"].map(sent.groupby("doc_id").size()).fillna(0).astype(int)
     frames = {"documents": docs, "sentences": sent}
-    frames |= {t: _spans(t, rows, tables["sentences"], doc_text) for t, rows in spans.items()}
+    by_id = tables["sentences"].dropna(subset=["id"]).drop_duplicates("id").set_index("id")
+    sentence_text = Texts(by_id["text"])
+    frames |= {t: _spans(t, rows, by_id, sentence_text, doc_text) for t, rows in spans.items()}
     params: dict[str, Any] = {"n_sentences": int(pd.to_numeric(docs["n_sentences"], errors="coerce").fillna(0).sum()),
                               "doc_ids": sorted({d for d in docs["doc_id"] if isinstance(d, str)})}
     params |= {f"n_{t}": int(pd.to_numeric(sent[f"n_{t}"], errors="coerce").fillna(0).sum()) for t in span_tables()}
