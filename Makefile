@@ -18,9 +18,15 @@ COMPILE_BYTECODE ?= --compile-bytecode
 
 .PHONY: install ls-install browser corpus test check clean
 
-$(BIN)/.installed: pyproject.toml requirements.lock
+# uv alone first: both virtualenvs are installed with it, so .venv-ls need not wait for the whole .venv.
+# (Order-only: an existing .venv made before this stamp existed is not reinstalled for it.)
+UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
+$(UV_STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	touch $@
+
+$(BIN)/.installed: pyproject.toml requirements.lock | $(UV_STAMP)
 	$(BIN)/uv pip install -q $(COMPILE_BYTECODE) --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	$(BIN)/python -m compileall -q src
@@ -29,7 +35,7 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 install: $(BIN)/.installed
 
 # Label Studio pins its own pyarrow and SDK, so its server lives in a virtualenv of its own.
-$(LS_VENV)/.installed: requirements-labelstudio.lock $(BIN)/.installed
+$(LS_VENV)/.installed: requirements-labelstudio.lock | $(UV_STAMP)
 	$(PYTHON) -m venv $(LS_VENV)
 	$(BIN)/uv pip install -q $(COMPILE_BYTECODE) --python $(LS_VENV)/bin/python -r requirements-labelstudio.lock
 	touch $@
@@ -55,7 +61,11 @@ check: install browser
 	$(BIN)/claimcorpus build --check
 	$(BIN)/mlcroissant validate --jsonld corpus/croissant.json
 
-test: install ls-install browser check
+# The set-up runs two jobs at a time (2-core CI): .venv-ls (about 60 s of one core) is installed while .venv is,
+# and while `check` runs; `check` itself stays in order (build --check holds the repository's lock, which
+# validate would report as a leftover, E107). --output-sync keeps each job's output together.
+test:
+	$(MAKE) --no-print-directory -j2 --output-sync=target install ls-install browser check
 	CLAIMCORPUS_LS_PYTHON=$(abspath $(LS_VENV))/bin/python $(BIN)/python -m pytest -n auto --dist loadgroup
 
 clean:

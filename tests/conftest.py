@@ -12,6 +12,7 @@ Plain helpers (import them with ``from conftest import make_repo``) and the pyte
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 import tempfile
@@ -125,11 +126,36 @@ def _group(item) -> str | None:
     return item.path.name if shared else None
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the marks into the node ids
+def pytest_configure(config) -> None:
+    # xdist orders its work units by their number of tests (largest group first) unless told not to, which would
+    # undo SLOWEST_FIRST: a one-test unit of minutes would start after every multi-test group.
+    if getattr(config.option, "dist", "no") == "loadgroup":
+        config.option.loadscopereorder = False
+
+
+def _join_group(item, group: str) -> None:
+    """The node id as the controller sees it, ``<id>@<group>``: what xdist's loadgroup schedules by.
+
+    xdist 3.8 writes the suffix into ``item._nodeid``, which pytest 9.2's structured node ids no longer read
+    (pytest-xdist#1386): every test became a unit of its own, so each worker started its own Label Studio,
+    SparkSession and browser server. Only the id's string form changes (``_str_cache`` takes no part in
+    comparing ids); a worker's report names the test ``<id>@<group>``, as with pytest 8.
+    """
+    node_id = getattr(item, "_id", None)
+    if node_id is None or not hasattr(node_id, "_str_cache") or item.nodeid.endswith(f"@{group}"):
+        return  # pytest < 9.2: xdist's own hook adds the suffix
+    node_id = dataclasses.replace(node_id)
+    object.__setattr__(node_id, "_str_cache", f"{item.nodeid}@{group}")
+    item._id = node_id
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the marks
 def pytest_collection_modifyitems(config, items) -> None:
+    rank = {item: next((i for i, p in enumerate(SLOWEST_FIRST) if p in item.nodeid), len(SLOWEST_FIRST)) for item in items}
+    items.sort(key=rank.__getitem__)  # stable: the order within each rank is pytest's
     for item in items:
         group = _group(item)
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
-    rank = {item: next((i for i, p in enumerate(SLOWEST_FIRST) if p in item.nodeid), len(SLOWEST_FIRST)) for item in items}
-    items.sort(key=rank.__getitem__)  # stable: the order within each rank is pytest's
+            if config.getoption("loadgroup", False):  # set in xdist's workers under --dist loadgroup
+                _join_group(item, group)

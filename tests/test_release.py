@@ -160,11 +160,24 @@ def small_gold(repo) -> None:
     write_layer(repo, "gold", "small", recs, overwrite=True)
 
 
-def test_build_refuses_a_bad_annotation_and_keeps_the_old_release(tmp_path):
-    repo = make_repo(tmp_path, {"small.txt": SMALL})
+@pytest.fixture(scope="module")
+def small_built(tmp_path_factory):
+    """SMALL with its gold, built once by the command (both build tests start from this release; each copies it)."""
+    repo = make_repo(tmp_path_factory.mktemp("small"), {"small.txt": SMALL})
     small_gold(repo)
     ok = run_cli("build", "--root", repo.root, timeout=300)
     assert ok.returncode == 0, ok.stdout + ok.stderr
+    return repo.root
+
+
+def small_copy(small_built, tmp_path):
+    from claimcorpus.layout import Repo
+
+    return Repo(shutil.copytree(small_built, tmp_path / "repo", symlinks=True))
+
+
+def test_build_refuses_a_bad_annotation_and_keeps_the_old_release(small_built, tmp_path):
+    repo = small_copy(small_built, tmp_path)
     before = tree(repo.corpus)
     path = repo.layer_file("gold", "small")
     path.write_text(path.read_text(encoding="utf-8").replace('"text":"Paris"', '"text":"Rome"'), encoding="utf-8")
@@ -174,10 +187,8 @@ def test_build_refuses_a_bad_annotation_and_keeps_the_old_release(tmp_path):
     assert tree(repo.corpus) == before
 
 
-def test_build_check_notices_a_changed_release(tmp_path):
-    repo = make_repo(tmp_path, {"small.txt": SMALL})
-    small_gold(repo)
-    assert run_cli("build", "--root", repo.root, timeout=300).returncode == 0
+def test_build_check_notices_a_changed_release(small_built, tmp_path):
+    repo = small_copy(small_built, tmp_path)  # a copy of a fresh build is a fresh build (nothing in it names its folder)
     same = run_cli("build", "--check", "--root", repo.root, timeout=300)
     assert same.returncode == 0, same.stdout + same.stderr
     card = repo.corpus / "README.md"
