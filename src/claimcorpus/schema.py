@@ -128,13 +128,30 @@ def validator(name: str) -> Draft202012Validator:
 
 
 def has_float(value) -> bool:
-    """Whether a JSON value holds a non-integer number anywhere (no schema field allows one)."""
-    if isinstance(value, float):
-        return True
-    if isinstance(value, dict):
-        return any(has_float(v) for v in value.values())
-    if isinstance(value, list):
-        return any(has_float(v) for v in value)
+    """Whether a JSON value holds a non-integer number anywhere (no schema field allows one).
+
+    Walked with a stack, plain types tested first: it runs on every record of level 2's fast path.
+
+    >>> has_float({"a": [1, {"b": 2.0}]}), has_float({"a": [1, "2.5", True, None]})
+    (True, False)
+    """
+    stack = [value]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        v = pop()
+        t = type(v)
+        if t is str or t is int or t is bool or v is None:
+            continue
+        if t is dict:
+            extend(v.values())
+        elif t is list:
+            extend(v)
+        elif isinstance(v, float):
+            return True
+        elif isinstance(v, dict):
+            extend(v.values())
+        elif isinstance(v, list):
+            extend(v)
     return False
 
 
