@@ -60,22 +60,32 @@ class Report:
         return f"{self.n_documents} documents, {self.n_layers} layers, {self.n_records} records"
 
 
-def levels_1_3(repo: Repo, jobs: int | None = None, shard: tuple[int, int] | None = None) -> Report:
+def levels_1_3(repo: Repo, jobs: int | None = None, shard: tuple[int, int] | None = None, meanwhile=None) -> Report:
     """Levels 1-3 over the repository, documents in ``jobs`` processes (the reference walk's findings).
 
     They run in a child process, so what they held (every document's text, the heap it fragments) is given
     back when it exits: level 4's workers, forked from this process next, would otherwise each count it
-    (at 1M sentences 450 MB, three times over)."""
+    (at 1M sentences 450 MB, three times over). ``meanwhile()`` runs here while they do (level 4's set-up)."""
     import multiprocessing
 
     if multiprocessing.current_process().daemon:  # a pool worker may not fork a child of its own
-        return _levels_1_3(repo, jobs, shard)
+        report = _levels_1_3(repo, jobs, shard)
+        if meanwhile:
+            meanwhile()
+        return report
     ctx = multiprocessing.get_context("fork")
     here, there = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_levels_1_3_child, args=(there, repo, jobs, shard), name="claimcorpus-levels-1-3")
     child.start()
     there.close()
     try:
+        if meanwhile:
+            try:
+                meanwhile()
+            except BaseException:
+                child.terminate()
+                child.join()
+                raise
         kind, value = here.recv()
     except EOFError:  # it died before it could answer (killed, out of memory)
         child.join()
@@ -109,10 +119,17 @@ def run(repo: Repo, *, jobs: int | None = 2, shard: tuple[int, int] | None = Non
         engine: str = "pandas") -> Report:
     """Every level, cheapest first: level 4 only when levels 1-3 found nothing, on the whole corpus, with a gold layer."""
     check_engine(engine)
-    report = levels_1_3(repo, jobs, shard)
+    report = levels_1_3(repo, jobs, shard, meanwhile=_gate_setup if gate and not shard and engine == "pandas" else None)
     if gate and not report.findings and not shard and GOLD in repo.layers():
         report.findings = level4(repo, engine, jobs)
     return report
+
+
+def _gate_setup() -> None:
+    """Import Great Expectations and build the gate's checkpoints (cached) while levels 1-3 run in their child."""
+    from claimcorpus.validation.level4 import batch, suite
+
+    batch._checkpoints(tuple(suite.CORPUS_BOUNDS.items()))
 
 
 def level4(repo: Repo, engine: str = "pandas", jobs: int | None = None) -> list[Finding]:

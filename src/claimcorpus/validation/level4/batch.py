@@ -251,8 +251,10 @@ def _check(frames: dict[str, pd.DataFrame | None], params: dict) -> dict:
     docs = frames["documents"]
     params = params | {"doc_ids": sorted({d for d in docs["doc_id"].tolist() if isinstance(d, str)}) if docs is not None else []}
     empty = {t: f is None for t, f in frames.items()}
-    frames = {t: f if f is not None else _empty(t) for t, f in frames.items()}
-    prepared, _ = gx_suite.prepare(frames)
+    full = {t: f if f is not None else _empty(t) for t, f in frames.items()}
+    frames.clear()  # the caller's too: prepare copies what it keeps, and a worker's peak is what is still alive
+    prepared, _ = gx_suite.prepare(full)
+    del full
     out: dict[str, Any] = {"outcomes": {}}
     for t in gx_suite.gate_tables():
         if empty[t]:
@@ -349,7 +351,7 @@ def _findings(params: dict, per_table, columns: pd.DataFrame, rows: dict, totals
     return gx_suite.GateResult(not findings, findings)
 
 
-GATE_BATCH_BYTES = 64_000_000  # gold bytes per batch of run_repo (~50,000 sentences at the benchmark's density)
+GATE_BATCH_BYTES = 48_000_000  # gold bytes per batch of run_repo (~40,000 sentences, ~450 MB a worker, at the benchmark's density)
 PARSE_BYTES = 12_000_000  # gold bytes parsed at once in a batch (about a build's row group)
 
 
@@ -425,6 +427,7 @@ def check_group(job: tuple[list[str], dict]) -> dict:
         held += _gold_size(src.repo, doc_id)
         if held >= PARSE_BYTES or doc_id == doc_ids[-1]:
             parts.append(build.group_tables(src, part, gx_suite.gate_tables()))
+            pa.default_memory_pool().release_unused()  # the JSON reader's buffers
             part, held = [], 0
     made = {t: pa.concat_tables([p[t] for p in parts]) for t in gx_suite.gate_tables()}
     del parts
@@ -435,7 +438,6 @@ def check_group(job: tuple[list[str], dict]) -> dict:
     pa.default_memory_pool().release_unused()
     out = _check(frames, params)
     out["keys"] = keys
-    del frames
     release_memory()  # before the next batch: a worker's peak is one batch, not what earlier ones left
     return out
 
