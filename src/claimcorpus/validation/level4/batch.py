@@ -1,7 +1,10 @@
-"""Level 4 over a release on disk in bounded memory: the same suites, run batch by batch, in processes.
+"""Level 4 over a release in bounded memory: the same suites, run batch by batch, in processes.
 
-A batch is a group of documents (``GATE_BATCH_SENTENCES`` sentences by ``documents.n_sentences``) with
-every row of the five flat tables that belongs to them. It is planned from the key columns alone:
+Two ways in. ``run_repo`` (what `claimcorpus validate` runs) makes the five flat tables of each group of
+documents in memory, in the worker that checks them (build.group_tables: the build's own row-group code),
+and never writes them. ``run_release`` (what `claimcorpus build` runs on the release it wrote) reads them
+from parquet. A batch is a group of documents with every row of the five tables that belongs to them.
+For a release on disk it is planned from the key columns alone:
 
 1. **Plan** (key columns only: ``doc_id``, ``n_sentences``, ``id``, ``sentence_id``). Documents are cut
    into batches in table order; a row of another table joins the batch of its ``doc_id`` (a row whose
@@ -10,7 +13,8 @@ every row of the five flat tables that belongs to them. It is planned from the k
    a ``doc_id`` held by two documents. So every lookup, count and uniqueness test the suites make
    (span -> sentence, sentence -> document, rows per sentence, duplicate ids) finds all its rows in
    one batch, and each row-level expectation judges every row exactly as one run over the whole
-   table would (a release the build wrote needs no merge).
+   table would (a release the build wrote needs no merge). ``run_repo`` checks the same afterwards
+   from each group's key hashes and falls back to writing the tables and planning when a merge is needed.
 2. **Rows**: each batch group is read (only the row groups that hold its rows), prepared
    (`suite.prepare`) and checked by the row-level expectations in one of ``jobs`` forked worker
    processes; a cheap BOOLEAN_ONLY run first, the COMPLETE run only for a table that failed.
