@@ -268,3 +268,29 @@ def test_validate_runs_level_4_when_main_is_not_a_file(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False)
     assert res.returncode == 1, res.stdout + res.stderr
     assert " E408 " in res.stdout and "Skipping doctests" not in res.stderr
+
+
+def test_ctrl_c_during_validate_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it) while `claimcorpus validate` runs: exit 130 and
+    one line saying so, no traceback. Typer turns the KeyboardInterrupt into Exit(130) and returns it, so the CLI's
+    own handler never ran and the command stopped silently; levels 1-3's child printed its traceback."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    repo = spanless_repo(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "claimcorpus", "validate", "--root", str(repo.root)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:  # until levels 1-3's child is running
+        kids = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+        if kids.is_file() and kids.read_text().split():
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "validate ended before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, (out, err)
+    assert err.splitlines() == ["error: interrupted; nothing was half-written (the next command finishes or rolls back)"], err

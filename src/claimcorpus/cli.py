@@ -570,9 +570,13 @@ def run(argv: list[str]) -> int:
                             "the permission, then run the command again (`claimcorpus validate` shows any leftover)"), err=True)
         return 1
     except KeyboardInterrupt:
+        code = INTERRUPTED
+    if code == INTERRUPTED:  # typer turns Ctrl-C inside a command into Exit(130), which it returns: say so
         typer.echo("error: interrupted; nothing was half-written (the next command finishes or rolls back)", err=True)
-        return 130
     return code if isinstance(code, int) else 0
+
+
+INTERRUPTED = 130  # the shell's exit status for SIGINT
 
 
 def main() -> None:

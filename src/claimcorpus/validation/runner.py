@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,9 +90,13 @@ def levels_1_3(repo: Repo, jobs: int | None = None, shard: tuple[int, int] | Non
         kind, value = here.recv()
     except EOFError:  # it died before it could answer (killed, out of memory)
         child.join()
+        if child.exitcode == -signal.SIGINT:
+            raise KeyboardInterrupt from None
         raise CorpusError(str(repo.root), f"levels 1-3 stopped (exit status {child.exitcode})",
                           "run `claimcorpus validate` again; if it stops again, run it with --jobs 1") from None
     child.join()
+    if kind == "interrupted":
+        raise KeyboardInterrupt
     if kind == "error":
         raise value
     return value
@@ -106,6 +111,8 @@ def _levels_1_3(repo: Repo, jobs: int | None, shard: tuple[int, int] | None) -> 
 def _levels_1_3_child(conn, repo: Repo, jobs: int | None, shard: tuple[int, int] | None) -> None:
     try:
         conn.send(("report", _levels_1_3(repo, jobs, shard)))
+    except KeyboardInterrupt:  # Ctrl-C: the parent says so, once
+        conn.send(("interrupted", None))
     except Exception as exc:  # a CorpusError (or a bug) is raised again in the parent
         try:
             conn.send(("error", exc))

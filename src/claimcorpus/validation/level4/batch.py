@@ -302,11 +302,12 @@ def run_release(corpus: Path, jobs: int | None = None, batch_sentences: int = GA
 @contextlib.contextmanager
 def _pool(jobs: int | None) -> Iterator[Any]:
     """``jobs`` forked workers (None for one: run here), forked with only what this process still holds."""
+    from claimcorpus.validation.parallel import ignore_sigint
     from claimcorpus.validation.runner import release_memory
 
     jobs = jobs or min(2, os.cpu_count() or 1)
     release_memory()  # the workers inherit only what is still held
-    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=ignore_sigint) if jobs > 1 else None
     try:
         yield pool
     except BaseException:
