@@ -565,9 +565,11 @@ def _stage_main(name: str, root: Path, work: Path) -> None:
 
 
 def ratios(st: dict) -> dict:
-    """The ratios the targets are stated in (None where a stage did not run)."""
+    """The ratios the targets are stated in (None where a stage did not run, or ran and failed: a command that
+    exited non-zero after 303 s is no figure to divide)."""
     def get(name, key="wall_s"):
-        return st.get(name, {}).get(key)
+        stage = st.get(name, {})
+        return None if stage.get("exit") or stage.get("error") else stage.get(key)
 
     def div(a, b):
         return round(a / b, 2) if a is not None and b else None

@@ -81,6 +81,15 @@ def test_target_verdicts_follow_the_figures() -> None:
     assert [t["value"] for t in bench.targets(report)][2:] == [2.0, 800.0, 2.0]
 
 
+def test_a_failed_stage_gives_no_ratio() -> None:
+    """A command that exited non-zero (the Spark engine at 1M: exit 1 after 303 s) is no figure: its ratio to the
+    pandas engine is None, not 303 / 166 = 1.83; the same stage that succeeded gives the ratio."""
+    ok = {bench.VALIDATE: {"wall_s": 166.0, "exit": 0}, bench.SPARK: {"wall_s": 303.0, "exit": 0}}
+    assert bench.ratios(ok)["validate --engine spark / validate (pandas)"] == round(303.0 / 166.0, 2)
+    failed = {**ok, bench.SPARK: {"wall_s": 303.0, "exit": 1}}
+    assert bench.ratios(failed)["validate --engine spark / validate (pandas)"] is None
+
+
 @pytest.mark.parametrize("fixture", FIXTURE_DIRS, ids=lambda p: p.name)
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_fast_validator_equals_validator_on_invalid_fixtures(fixture: Path, jobs: int, tmp_path: Path) -> None:
