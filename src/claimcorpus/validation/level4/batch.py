@@ -112,7 +112,6 @@ class Plan:
     tables: dict[str, Table]
     batch_of: dict[str, np.ndarray]  # per table, the batch group of every row (by position)
     groups: list[int]  # batch groups, in table order
-    doc_ids: list[str]
     n_sentences: int
 
 
@@ -129,7 +128,7 @@ def plan(corpus: Path, batch_sentences: int = GATE_BATCH_SENTENCES) -> Plan:
         raise ReleaseError(str(corpus / "data"), f"no parquet files for {', '.join(missing)}",
                           "build the release (`claimcorpus build`) before running the gate on it")
     uf, doc_batch, batch_of = _Batches(), {}, {}
-    current, held, n_sentences, docs_seen = uf.new(), 0, 0.0, []
+    current, held, n_sentences = uf.new(), 0, 0.0
     doc_rows = []
     for chunk in tables["documents"].column_chunks(["doc_id", "n_sentences"]):
         ids, sizes = chunk["doc_id"].to_pylist(), _number(chunk["n_sentences"])
@@ -144,7 +143,6 @@ def plan(corpus: Path, batch_sentences: int = GATE_BATCH_SENTENCES) -> Plan:
                     uf.union([doc_batch[d], current])  # duplicate doc_id: both rows in one batch
                 else:
                     doc_batch[d] = current
-                    docs_seen.append(d)
     batch_of["documents"] = np.array(doc_rows, dtype=np.int32)
     by_doc = pd.Series(doc_batch, dtype="float64")
     pairs = []  # (sentence key, batch) from every table that names sentences
@@ -168,7 +166,7 @@ def plan(corpus: Path, batch_sentences: int = GATE_BATCH_SENTENCES) -> Plan:
     roots = np.array([uf.find(b) for b in range(len(uf.parent))], dtype=np.int32)
     batch_of = {t: roots[b] for t, b in batch_of.items()}
     groups = sorted(set(roots.tolist()))
-    return Plan(tables, batch_of, groups, sorted(docs_seen), int(n_sentences))
+    return Plan(tables, batch_of, groups, int(n_sentences))
 
 
 def tasks(p: Plan) -> Iterator[dict]:
