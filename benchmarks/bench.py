@@ -465,7 +465,11 @@ def _command(*args: str):
                 time.sleep(0.1)
             out, err = proc.communicate()
         last = (out.strip().splitlines() or [""])[-1]
-        return {"exit": proc.returncode, **tree.figures(), "note": last[:120] or err.strip()[-200:]}
+        # the whole stderr is kept beside the stage's results: a failed run's cause (a JVM's stack) is its head
+        log = work / f"stderr-{'-'.join(a.lstrip('-') for a in args)}.txt"
+        log.write_text(err, encoding="utf-8")
+        return {"exit": proc.returncode, **tree.figures(), "note": last[:120] or err.strip()[-200:],
+                **({"stderr": str(log)} if proc.returncode else {})}
     return stage
 
 

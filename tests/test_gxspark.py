@@ -50,3 +50,22 @@ def test_spark_equals_pandas_on_every_level_4_corruption(spark, tmp_path):
     want = [str(f) for f in gxbatch.run_release(corpus, jobs=1, bounds=TIGHT).findings]
     assert {f.split(" ")[1] for f in want} == {c for c, chk in CHECKS.items() if chk.level == 4}
     assert [str(f) for f in run_release(corpus, spark, bounds=TIGHT).findings] == want
+
+
+def test_a_spark_failure_is_one_line_naming_the_java_error(spark, tmp_path, monkeypatch):
+    """A Java exception inside a Spark job (at 1M sentences: java.lang.OutOfMemoryError under the 1g default heap)
+    reaches the CLI as one ReleaseError line with the fix, not a Py4J traceback."""
+    from claimcorpus.errors import ReleaseError
+    from claimcorpus.layout import Repo
+    from claimcorpus.validation.level4 import spark as gx_spark
+    from conftest import copy_checkout
+
+    def failing(corpus, session=None, **_):
+        spark.sql("SELECT raise_error('the disk is on fire')").collect()
+
+    monkeypatch.setattr(gx_spark, "run_release", failing)
+    with pytest.raises(ReleaseError) as err:
+        gx_spark.run_repo(Repo(copy_checkout(tmp_path / "checkout")), spark)
+    line = str(err.value)
+    assert "\n" not in line and "the disk is on fire" in line and "CLAIMCORPUS_SPARK_DRIVER_MEMORY" in line
+    assert "Traceback" not in line and "at org.apache" not in line

@@ -207,6 +207,8 @@ def units() -> list[tuple[SpanKind, Unit]]:
 
 
 def _overlaps(spans: list[dict], where: str, code: str, *, same_ok: bool = False) -> Iterator[tuple[str, str]]:
+    if len(spans) < 2:
+        return
     ordered = sorted(spans, key=lambda x: (x["start"], x["end"]))
     for a, b in zip(ordered, ordered[1:]):
         if b["start"] < a["end"] and not (same_ok and (a["start"], a["end"]) == (b["start"], b["end"])):

@@ -6,6 +6,7 @@ document in worker processes. Records that fail level 1 or 2 are not checked at 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -84,12 +85,14 @@ class Validator:
                     self.add([Finding("E113", self.repo.rel(folder) + "/", None, None, "a folder of annotations/ that "
                                       "is neither a layer (no layer.json) nor annotations/segments")])
                 continue
-            for path in sorted(folder.iterdir()):
-                if path.name != meta and not (path.suffix == ".jsonl" and path.is_file()):
-                    kind = "folder" if path.is_dir() else "file"
-                    self.add([Finding("E113", self.repo.rel(path) + ("/" if path.is_dir() else ""), None, None,
-                                      f"a {kind} in {self.repo.rel(folder)}/, which holds only <doc_id>.jsonl "
-                                      f"files and {meta}")])
+            with os.scandir(folder) as entries:  # no stat per file (its type comes with the listing)
+                odd = sorted(e.name for e in entries
+                             if e.name != meta and not (_jsonl_name(e.name) and e.is_file()))
+            for path in (folder / name for name in odd):
+                kind = "folder" if path.is_dir() else "file"
+                self.add([Finding("E113", self.repo.rel(path) + ("/" if path.is_dir() else ""), None, None,
+                                  f"a {kind} in {self.repo.rel(folder)}/, which holds only <doc_id>.jsonl "
+                                  f"files and {meta}")])
 
     # -- documents -----------------------------------------------------------
     @yields("E101", "E102", "E104", "E105", "E106", "E108", "E111", "E112", "E114", "E203")
@@ -104,7 +107,7 @@ class Validator:
         by_text: dict[str, str] = {}
         by_id: dict[str, int] = {}
         for line, entry in loaded.records:
-            bad = schema_findings("document", entry, rel, line)
+            bad = schema_findings("document", entry, rel, line, self.fast)
             if bad:
                 self.add(bad)
                 continue
@@ -148,6 +151,8 @@ class Validator:
         if GOLD not in self.repo.layers():
             return
         others = [name for name in self.repo.layers() if name != GOLD]
+        if not others:
+            return
         for doc_id in sorted(self.manifest_ids):
             path = self.repo.layer_file(GOLD, doc_id)
             have = [name for name in others if self.repo.layer_file(name, doc_id).is_file()]
@@ -243,6 +248,15 @@ class Validator:
                 self.add([Finding("E308", rel, None, None, f"{len(got)} sentences vs {len(segments)} in segments; "
                                                            f"indices differing: {(missing + moved)[:10]}")])
 
+
+
+def _jsonl_name(name: str) -> bool:
+    """Whether a file name's suffix is .jsonl, as ``Path(name).suffix`` says (``.jsonl`` alone has none).
+
+    >>> _jsonl_name("a.jsonl"), _jsonl_name(".jsonl"), _jsonl_name("a.JSONL"), _jsonl_name("a..jsonl")
+    (True, False, False, True)
+    """
+    return name.endswith(".jsonl") and len(name) > len(".jsonl")
 
 
 def validate(root: Path, progress=None) -> list[Finding]:

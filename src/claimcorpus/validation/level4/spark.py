@@ -44,14 +44,34 @@ def session(master: str | None = None):
                .config("spark.ui.showConsoleProgress", "false")  # Spark's stage bars would garble the CLI's one-line output
                .config("spark.sql.shuffle.partitions", os.environ.get("CLAIMCORPUS_SPARK_PARTITIONS", "4"))
                .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.sql.ansi.enabled", "false"))  # a bad cell becomes null, as pandas' to_numeric(coerce)
+               .config("spark.sql.ansi.enabled", "false")  # a bad cell becomes null, as pandas' to_numeric(coerce)
+               # cached column batches of 1,000 rows, not 10,000: a batch of whole document texts is one buffer
+               .config("spark.sql.inMemoryColumnarStorage.batchSize", "1000"))
     if master.startswith("local"):
         builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
-    if "CLAIMCORPUS_SPARK_DRIVER_MEMORY" in os.environ:
-        builder = builder.config("spark.driver.memory", os.environ["CLAIMCORPUS_SPARK_DRIVER_MEMORY"])
+    if "CLAIMCORPUS_SPARK_DRIVER_MEMORY" in os.environ or master.startswith("local"):
+        # local mode runs the executors inside the driver's JVM; Spark's 1g default ran out of heap at 1M sentences
+        builder = builder.config("spark.driver.memory", driver_memory())
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+DRIVER_MEMORY = "3g"
+
+
+def driver_memory() -> str:
+    """The driver's heap: $CLAIMCORPUS_SPARK_DRIVER_MEMORY, else 3g (enough for 1M sentences in local mode)."""
+    return os.environ.get("CLAIMCORPUS_SPARK_DRIVER_MEMORY") or DRIVER_MEMORY
+
+
+def _failed(err: Exception) -> ReleaseError:
+    """A Spark/Py4J failure as one line: the Java exception's first line, and what to change."""
+    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+    java = next((ln.lstrip(": ") for ln in lines if ln.startswith(":")), lines[0] if lines else type(err).__name__)
+    return ReleaseError("--engine spark", f"Spark stopped: {java[:300]}",
+                        f"if the log above says OutOfMemoryError, give the driver more heap "
+                        f"(CLAIMCORPUS_SPARK_DRIVER_MEMORY, now {driver_memory()}), or use --engine pandas")
 
 
 # -- derived columns (Spark SQL, mirroring gx_suite.prepare) ----------------------------------
@@ -235,5 +255,11 @@ def run_release(corpus: Path, spark=None, bounds: Mapping[str, tuple[float, floa
 
 def run_repo(repo, spark=None) -> gx_suite.GateResult:
     """The gate on Spark over the release tables the annotations make now (written as batch.run_repo does)."""
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException
+
     with gate_tables(repo) as tmp:
-        return run_release(tmp, spark)
+        try:
+            return run_release(tmp, spark)
+        except (Py4JError, PySparkException) as err:
+            raise _failed(err) from err

@@ -479,9 +479,9 @@ def _context(suites: dict, formats: Mapping[str, dict] | None = None):
 
 
 def outcomes(result) -> list[dict]:
-    """A checkpoint result as plain records, one per expectation in suite order (picklable, mergeable)."""
+    """A checkpoint's (or one suite's) result as plain records, one per expectation (picklable, mergeable)."""
     out = []
-    for vr in result.run_results.values():
+    for vr in result.run_results.values() if hasattr(result, "run_results") else [result]:
         for r in vr.results:
             cfg, res = r.expectation_config, r.result
             rows = res.get("unexpected_index_list")
