@@ -14,7 +14,7 @@ Each stage runs in its own subprocess; wall and CPU time are taken around the wo
 it, peak RSS is the process's ``ru_maxrss`` (from ``os.wait4``, so stages do not pollute each
 other; for a stage that forks workers it is the largest single process). Every stage's process
 tree (the stage, the build's second process, a command's workers, Spark's JVM) is also sampled
-from /proc every 0.1 s: the peak RSS and PSS *summed over the tree*, and the tree's CPU seconds
+from /proc every 0.25 s (PSS every 2.5 s): the peak RSS and PSS *summed over the tree*, and the tree's CPU seconds
 (``cpu_tree_s``, start-up and imports included; Spark's JVM is counted only this way). The
 ``claimcorpus validate`` stages run the command as a user does (interpreter start-up and imports
 included). Each stage records the load average before and after it (the machine may be shared),
@@ -431,11 +431,14 @@ def _tree_memory(pid: int, cpu: dict | None = None, pss: bool = True) -> tuple[i
 
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
-PSS_EVERY = 10  # samples: PSS once a second, RSS every 0.1 s
+# The sampler is not free: each sample reads /proc/*/stat of every process (~6 ms here) and a PSS sample walks the
+# page tables of the tree. At 0.1 s / 1 s it slowed `validate` at 1M from 140 s to 172 s (151 s without PSS).
+INTERVAL = 0.25  # seconds between RSS samples (a gate batch's peak lasts seconds)
+PSS_EVERY = 10  # samples: PSS every 2.5 s
 
 
 class TreeSampler:
-    """Peak RSS (every 0.1 s) and PSS (every second) summed over a process tree, and the tree's CPU seconds,
+    """Peak RSS (every INTERVAL s) and PSS (every PSS_EVERY samples) summed over a process tree, and the tree's CPU seconds,
     sampled from /proc."""
 
     def __init__(self, pid: int) -> None:
@@ -462,7 +465,7 @@ def _command(*args: str):
             tree = TreeSampler(proc.pid)
             while proc.poll() is None:
                 tree.sample()
-                time.sleep(0.1)
+                time.sleep(INTERVAL)
             out, err = proc.communicate()
         last = (out.strip().splitlines() or [""])[-1]
         # the whole stderr is kept beside the stage's results: a failed run's cause (a JVM's stack) is its head
@@ -526,6 +529,7 @@ STAGES = {
     LOAD: _load_dataset,
     PQ_READ_SENTENCES: _pq_read_sentences,
 }
+COMMANDS = {VALIDATE, SPARK}  # stages that run a `claimcorpus` command and sample its process tree (_command)
 REFERENCE = {"validate L1 parse (Validator code)", "validate L1-2 schema (Validator code)",
              "validate L1-3 (Validator.run)", "baseline: naive jsonschema per record"}
 BUILD = {BUILD_STAGE, PQ_WRITE, "baseline: pyarrow.parquet read_table", LOAD, PQ_READ_SENTENCES}
@@ -540,11 +544,13 @@ def run_stage(name: str, root: Path, work: Path, env: dict | None = None) -> dic
     proc = subprocess.Popen(cmd, env={**os.environ, **SPARK_ENV, **(env or {})})
     tree = TreeSampler(proc.pid)
     while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        # a command stage samples its command's tree itself (its figures win below): a second sampler walking
+        # /proc here cost the measured command ~10% of a core on this 2-core machine
+        pid, status, usage = os.wait4(proc.pid, 0 if name in COMMANDS else os.WNOHANG)
         if pid:
             break
         tree.sample()
-        time.sleep(0.1)
+        time.sleep(INTERVAL)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         return {"error": f"exit {proc.returncode}", "rss_mb": usage.ru_maxrss / 1024}

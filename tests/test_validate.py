@@ -294,3 +294,37 @@ def test_ctrl_c_during_validate_is_one_line_and_exit_130(tmp_path: Path) -> None
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 130, (out, err)
     assert err.splitlines() == ["error: interrupted; nothing was half-written (the next command finishes or rolls back)"], err
+
+
+def test_ctrl_c_while_levels_1_3_run_their_pool_is_one_line(tmp_path: Path) -> None:
+    """The same on a corpus big enough for levels 1-3's worker pool (64+ documents), interrupted while the pool's
+    workers send results: the pool's own processes must not add a traceback (KeyboardInterrupt, BrokenPipeError)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import bench
+
+    facts = bench.synth_corpus(tmp_path / "repo", 30_000)
+    assert facts["documents"] >= 64 * 4
+    proc = subprocess.Popen([sys.executable, "-m", "claimcorpus", "validate", "--no-gx", "--root", str(tmp_path / "repo")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+    def kids(pid: int) -> list[int]:
+        f = Path(f"/proc/{pid}/task/{pid}/children")
+        return [int(k) for k in f.read_text().split()] if f.is_file() else []
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:  # until the child's pool workers exist
+        if any(len(kids(c)) >= 2 for c in kids(proc.pid)):
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "validate ended before its pool could be interrupted"
+    time.sleep(0.5)  # the workers are sending results now
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, (out, err)
+    assert err.splitlines() == ["error: interrupted; nothing was half-written (the next command finishes or rolls back)"], err
