@@ -473,6 +473,7 @@ def _command(*args: str):
         log.write_text(err, encoding="utf-8")
         return {"exit": proc.returncode, **tree.figures(), "note": last[:120] or err.strip()[-200:],
                 **({"stderr": str(log)} if proc.returncode else {})}
+    stage.samples_itself = True  # run_stage does not sample this stage's tree a second time
     return stage
 
 
@@ -529,7 +530,6 @@ STAGES = {
     LOAD: _load_dataset,
     PQ_READ_SENTENCES: _pq_read_sentences,
 }
-COMMANDS = {VALIDATE, SPARK}  # stages that run a `claimcorpus` command and sample its process tree (_command)
 REFERENCE = {"validate L1 parse (Validator code)", "validate L1-2 schema (Validator code)",
              "validate L1-3 (Validator.run)", "baseline: naive jsonschema per record"}
 BUILD = {BUILD_STAGE, PQ_WRITE, "baseline: pyarrow.parquet read_table", LOAD, PQ_READ_SENTENCES}
@@ -546,7 +546,7 @@ def run_stage(name: str, root: Path, work: Path, env: dict | None = None) -> dic
     while True:
         # a command stage samples its command's tree itself (its figures win below): a second sampler walking
         # /proc here cost the measured command ~10% of a core on this 2-core machine
-        pid, status, usage = os.wait4(proc.pid, 0 if name in COMMANDS else os.WNOHANG)
+        pid, status, usage = os.wait4(proc.pid, 0 if getattr(STAGES[name], "samples_itself", False) else os.WNOHANG)
         if pid:
             break
         tree.sample()

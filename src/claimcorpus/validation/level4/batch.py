@@ -258,16 +258,15 @@ def check_task(job: tuple[dict, dict]) -> dict:
 def _check(frames: dict[str, pd.DataFrame | None], params: dict) -> dict:
     """The row-level outcomes of one batch's tables (None: the batch has no rows of it) and what step 3 needs."""
     checkpoints, order = _WORKER["checkpoints"], _WORKER["order"]
-    # E410 (doc_id is a document of the release) against the batch's own documents: a row naming a document of
-    # the release is always in that document's batch (plan, run_repo), so the verdicts are the same, and GE
-    # copies the value set into the expectation's configuration many times per run (all 36k ids at 1M: ~4 s a batch)
-    docs = frames["documents"]
-    params = params | {"doc_ids": sorted({d for d in docs["doc_id"].tolist() if isinstance(d, str)}) if docs is not None else []}
     empty = {t: f is None for t, f in frames.items()}
     full = {t: f if f is not None else _empty(t) for t, f in frames.items()}
     frames.clear()  # the caller's too: prepare copies what it keeps, and a worker's peak is what is still alive
-    prepared, _ = gx_suite.prepare(full)
+    prepared, own = gx_suite.prepare(full)
     del full
+    # E410 (doc_id is a document of the release) against the batch's own documents: a row naming a document of
+    # the release is always in that document's batch (plan, run_repo), so the verdicts are the same, and GE
+    # copies the value set into the expectation's configuration many times per run (all 36k ids at 1M: ~4 s a batch)
+    params = params | {"doc_ids": own["doc_ids"]}
     out: dict[str, Any] = {"outcomes": {}}
     for t in gx_suite.gate_tables():
         if empty[t]:
@@ -386,18 +385,10 @@ def run_repo(repo, jobs: int | None = None, batch_bytes: int = GATE_BATCH_BYTES,
     from claimcorpus import build
 
     src = build.Source(repo)
-    groups, group, held = [], [], 0
-    for doc_ids in src.splits.values():
-        for doc_id in doc_ids:
-            group.append(doc_id)
-            held += _gold_size(repo, doc_id)
-            if held >= batch_bytes:
-                groups.append(group)
-                group, held = [], 0
-    groups += [group] if group else []
-    every = [d for g in groups for d in g]
+    every = [d for doc_ids in src.splits.values() for d in doc_ids]
     if not every or len(set(every)) < len(every):
         return _planned(repo, jobs, bounds)
+    groups = list(_cut([(d, _gold_size(repo, d)) for d in every], batch_bytes))
     params: dict[str, Any] = {}
     _WORKER["checkpoints"], _WORKER["order"] = _checkpoints(tuple(bounds.items()))
     _WORKER["src"] = src
@@ -427,21 +418,36 @@ def _keys_apart(results) -> Iterator[dict]:
         raise _Shared()
 
 
-def check_group(job: tuple[list[str], dict]) -> dict:
-    """In a worker: the tables of a group of documents made in memory and checked as one batch, and the
-    hashes of the sentence keys they hold (None when a row could not be judged apart from other groups)."""
+def _cut(sized: list[tuple[str, int]], limit: int) -> Iterator[list[tuple[str, int]]]:
+    """Consecutive runs of (doc_id, gold bytes) holding ``limit`` bytes or more each (the last may hold less).
+
+    >>> list(_cut([("a", 5), ("b", 5), ("c", 1)], 10))
+    [[('a', 5), ('b', 5)], [('c', 1)]]
+    """
+    run: list[tuple[str, int]] = []
+    held = 0
+    for item in sized:
+        run.append(item)
+        held += item[1]
+        if held >= limit:
+            yield run
+            run, held = [], 0
+    if run:
+        yield run
+
+
+def check_group(job: tuple[list[tuple[str, int]], dict]) -> dict:
+    """In a worker: the tables of a group of documents (doc_id, gold bytes) made in memory and checked as one
+    batch, and the hashes of the sentence keys they hold (None when a row could not be judged apart from other
+    groups)."""
     from claimcorpus import build
     from claimcorpus.validation.runner import release_memory
 
-    doc_ids, params = job
-    src, parts, part, held = _WORKER["src"], [], [], 0
-    for doc_id in doc_ids:  # parsed a row group's worth at a time: the JSON reader's buffers stay small
-        part.append(doc_id)
-        held += _gold_size(src.repo, doc_id)
-        if held >= PARSE_BYTES or doc_id == doc_ids[-1]:
-            parts.append(build.group_tables(src, part, gx_suite.gate_tables()))
-            pa.default_memory_pool().release_unused()  # the JSON reader's buffers
-            part, held = [], 0
+    sized, params = job
+    doc_ids, src, parts = [d for d, _ in sized], _WORKER["src"], []
+    for part in _cut(sized, PARSE_BYTES):  # parsed a row group's worth at a time: the JSON reader's buffers stay small
+        parts.append(build.group_tables(src, [d for d, _ in part], gx_suite.gate_tables()))
+        pa.default_memory_pool().release_unused()  # the JSON reader's buffers
     made = {t: pa.concat_tables([p[t] for p in parts]) for t in gx_suite.gate_tables()}
     del parts
     keys = _group_keys(made, doc_ids)
