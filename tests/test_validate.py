@@ -296,6 +296,44 @@ def test_ctrl_c_during_validate_is_one_line_and_exit_130(tmp_path: Path) -> None
     assert err.splitlines() == ["error: interrupted; nothing was half-written (the next command finishes or rolls back)"], err
 
 
+# Runs `claimcorpus validate`, Ctrl-C'ing its process group from inside a child's fork hooks (where CPython runs
+# threading._after_fork): the moment a real Ctrl-C hit in CI, before any try or pool initializer of the child ran.
+CTRL_C_IN_FORK = """
+import os, signal, sys
+TOP, CHILD, fired = os.getpid(), sys.argv[1] == "child", False
+def hook():
+    global fired
+    if not fired and (os.getppid() == TOP) == CHILD:
+        fired = True
+        os.killpg(0, signal.SIGINT)
+os.register_at_fork(after_in_child=hook)
+from claimcorpus.cli import main
+sys.argv = ["claimcorpus", *sys.argv[2:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("where", ["child", "pool worker"])
+def test_ctrl_c_while_a_child_is_being_forked_is_one_line(tmp_path: Path, where: str) -> None:
+    """Ctrl-C arriving while levels 1-3's child (or one of its pool workers) is still in CPython's fork hooks: the
+    child cannot catch it there and printed "Exception ignored in: <function _after_fork>" and a traceback."""
+    import subprocess
+    import sys
+
+    if where == "child":
+        root = spanless_repo(tmp_path).root
+    else:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+        import bench
+
+        assert bench.synth_corpus(tmp_path / "repo", 10_000)["documents"] >= 64
+        root = tmp_path / "repo"
+    proc = subprocess.run([sys.executable, "-c", CTRL_C_IN_FORK, where.split()[0], "validate", "--root", str(root)],
+                          capture_output=True, text=True, timeout=300, start_new_session=True)
+    assert proc.returncode == 130, (proc.stdout, proc.stderr)
+    assert proc.stderr.splitlines() == ["error: interrupted; nothing was half-written (the next command finishes or rolls back)"], proc.stderr
+
+
 def test_ctrl_c_while_levels_1_3_run_their_pool_is_one_line(tmp_path: Path) -> None:
     """The same on a corpus big enough for levels 1-3's worker pool (64+ documents), interrupted while the pool's
     workers send results: the pool's own processes must not add a traceback (KeyboardInterrupt, BrokenPipeError)."""

@@ -22,7 +22,6 @@ from __future__ import annotations
 import bisect
 import filecmp
 import json
-import multiprocessing
 import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
@@ -32,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from claimcorpus import columns, tables
+from claimcorpus import columns, forking, tables
 from claimcorpus.configs import config, configs, encoded_gold
 from claimcorpus.documents import Document, read_manifest
 from claimcorpus.errors import ReleaseError
@@ -282,7 +281,7 @@ class GoldTables:
         _WORKER.update(src=src, configs=[c for c in configs() if c.name in names], schemas=schemas)
         self.names = names
         self.chunks = iter([doc_ids[i:i + CHUNK_DOCS] for i in range(0, len(doc_ids), CHUNK_DOCS)])
-        self.pool = multiprocessing.get_context("fork").Pool(1) if jobs > 1 and names else None
+        self.pool = forking.pool(1) if jobs > 1 and names else None
         self.queue: deque = deque()
         if not names:
             self.chunks = iter(())

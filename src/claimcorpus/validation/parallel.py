@@ -81,11 +81,11 @@ class FastValidator(Validator):
         if self.jobs <= 1 or len(tasks) < 64:
             yield from map(self._document, tasks)
             return
-        import multiprocessing
+        from claimcorpus.forking import pool as fork_pool
 
         global _WORKER
         _WORKER = self
-        with multiprocessing.get_context("fork").Pool(self.jobs, initializer=ignore_sigint) as pool:
+        with fork_pool(self.jobs) as pool:
             yield from pool.imap(_work, tasks, chunksize=max(1, min(64, len(tasks) // (self.jobs * 8))))
 
     def _layer_meta(self, layer: str) -> None:
@@ -118,14 +118,6 @@ class FastValidator(Validator):
 
 
 _WORKER: FastValidator | None = None
-
-
-def ignore_sigint() -> None:
-    """A pool worker's initializer: Ctrl-C reaches the process that runs the pool, which stops its workers
-    (each would otherwise print its own KeyboardInterrupt traceback, and a pool can wait for them forever)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _work(task):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from claimcorpus.errors import CorpusError, OptionError
+from claimcorpus.forking import ready_for_sigint, sigint_held
 from claimcorpus.layout import GOLD, Repo
 from claimcorpus.validation.finding import Finding
 from claimcorpus.validation.parallel import FastValidator
@@ -78,7 +79,8 @@ def levels_1_3(repo: Repo, jobs: int | None = None, shard: tuple[int, int] | Non
     ctx = multiprocessing.get_context("fork")
     here, there = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_levels_1_3_child, args=(there, repo, jobs, shard), name="claimcorpus-levels-1-3")
-    child.start()
+    with sigint_held():  # a Ctrl-C now waits for the child's try (and for ours)
+        child.start()
     there.close()
     try:
         if meanwhile:
@@ -111,6 +113,7 @@ def _levels_1_3(repo: Repo, jobs: int | None, shard: tuple[int, int] | None) -> 
 
 def _levels_1_3_child(conn, repo: Repo, jobs: int | None, shard: tuple[int, int] | None) -> None:
     try:
+        ready_for_sigint()
         conn.send(("report", _levels_1_3(repo, jobs, shard)))
     except KeyboardInterrupt:  # Ctrl-C: the parent says so, once
         conn.send(("interrupted", None))

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import multiprocessing
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ import pyarrow.parquet as pq
 
 from claimcorpus.validation.level4 import suite as gx_suite
 from claimcorpus.errors import ReleaseError
+from claimcorpus.forking import pool as fork_pool
 from claimcorpus.layout import GOLD
 from claimcorpus.splits import SPLITS
 
@@ -309,12 +309,11 @@ def run_release(corpus: Path, jobs: int | None = None, batch_sentences: int = GA
 @contextlib.contextmanager
 def _pool(jobs: int | None) -> Iterator[Any]:
     """``jobs`` forked workers (None for one: run here), forked with only what this process still holds."""
-    from claimcorpus.validation.parallel import ignore_sigint
     from claimcorpus.validation.runner import release_memory
 
     jobs = jobs or min(2, os.cpu_count() or 1)
     release_memory()  # the workers inherit only what is still held
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=ignore_sigint) if jobs > 1 else None
+    pool = fork_pool(jobs) if jobs > 1 else None
     try:
         yield pool
     except BaseException:
@@ -504,7 +503,7 @@ def gate_tables(repo) -> Iterator[Path]:
     repo.root.joinpath("build").mkdir(exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="gate.", dir=repo.root / "build"))
     try:
-        with multiprocessing.get_context("fork").Pool(1) as pool:
+        with fork_pool(1) as pool:
             pool.apply(_write_gate_tables, (repo.root, tmp))
         yield tmp
     finally:
