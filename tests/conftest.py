@@ -65,6 +65,19 @@ def make_repo(tmp_path: Path, texts: dict[str, str | bytes]) -> Repo:
     return repo
 
 
+def synth_repo(root: Path, sentences: int) -> dict:
+    """A valid synthetic repository at ``root`` of ``sentences`` sentences, made by the benchmark's generator
+    (``benchmarks/bench.py``, not an installed module); returns its facts: sentences, documents, chars."""
+    import sys
+
+    here = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    import bench
+
+    return bench.synth_corpus(root, sentences)
+
+
 def copy_base(dest: Path) -> Repo:
     shutil.copytree(BASE, dest)
     return Repo(dest)

@@ -34,10 +34,9 @@ SITES = {"validation/runner.py:levels_1_3", "validation/parallel.py:_map", "vali
 
 
 def test_every_child_of_a_build_starts_with_sigint_blocked(tmp_path: Path) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    import bench
+    from conftest import synth_repo
 
-    facts = bench.synth_corpus(tmp_path / "repo", 10_000)
+    facts = synth_repo(tmp_path / "repo", 10_000)
     assert facts["documents"] >= 64 * 2  # levels 1-3 use their pool from 64 documents
     log = tmp_path / "forks.txt"
     proc = subprocess.run([sys.executable, "-c", PROBE, str(log), "build", "--root", str(tmp_path / "repo")],

@@ -323,10 +323,9 @@ def test_ctrl_c_while_a_child_is_being_forked_is_one_line(tmp_path: Path, where:
     if where == "child":
         root = spanless_repo(tmp_path).root
     else:
-        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-        import bench
+        from conftest import synth_repo
 
-        assert bench.synth_corpus(tmp_path / "repo", 10_000)["documents"] >= 64
+        assert synth_repo(tmp_path / "repo", 10_000)["documents"] >= 64
         root = tmp_path / "repo"
     proc = subprocess.run([sys.executable, "-c", CTRL_C_IN_FORK, where.split()[0], "validate", "--root", str(root)],
                           capture_output=True, text=True, timeout=300, start_new_session=True)
@@ -343,10 +342,9 @@ def test_ctrl_c_while_levels_1_3_run_their_pool_is_one_line(tmp_path: Path) -> N
     import sys
     import time
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    import bench
+    from conftest import synth_repo
 
-    facts = bench.synth_corpus(tmp_path / "repo", 30_000)
+    facts = synth_repo(tmp_path / "repo", 30_000)
     assert facts["documents"] >= 64 * 4
     proc = subprocess.Popen([sys.executable, "-m", "claimcorpus", "validate", "--no-gx", "--root", str(tmp_path / "repo")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
